@@ -1,0 +1,62 @@
+"""FastAPI dependencies: the platform, the calling user (bearer token) and permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
+
+from maeul.adapters.http.errors import ApiError
+from maeul.adapters.sql.accounts import Actor, actor_for_token
+from maeul.core.roles import Permission, allows
+from maeul.platform.app import Platform
+
+bearer = HTTPBearer(auto_error=False, description="A session token (POST /api/v1/auth/token) or an API key.")
+
+
+def get_platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+def get_actor(
+    platform: PlatformDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Actor:
+    if credentials is None:
+        raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
+    actor = actor_for_token(platform.engine, credentials.credentials)
+    if actor is None:
+        raise ApiError(401, "unauthorized", "the token is unknown, expired or revoked")
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def require(permission: Permission) -> Callable[[Actor], Actor]:
+    def check(actor: ActorDep) -> Actor:
+        if not allows(actor.role, permission):
+            raise ApiError(403, "forbidden", f"the {actor.role.value} role may not {permission.value}")
+        return actor
+
+    return check
+
+
+Reader = Annotated[Actor, Depends(require(Permission.READ))]
+DeviceManager = Annotated[Actor, Depends(require(Permission.MANAGE_DEVICES))]
+UserManager = Annotated[Actor, Depends(require(Permission.MANAGE_USERS))]
+TenantManager = Annotated[Actor, Depends(require(Permission.MANAGE_TENANT))]
+
+
+def read_conn(platform: PlatformDep) -> Iterator[Connection]:
+    with platform.engine.connect() as conn:
+        yield conn
+
+
+ReadConn = Annotated[Connection, Depends(read_conn)]

@@ -1,0 +1,1 @@
+"""Alembic migrations of Maeul's schema (SQLite and PostgreSQL)."""

@@ -1,0 +1,144 @@
+"""Write telemetry: raw rows (duplicates ignored), latest values and minute/hour/day rollups, in one go.
+
+Rollups are computed from the rows the database actually inserted (``RETURNING``), so a redelivered message
+never counts twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, insert
+
+from maeul.adapters.sql.tables import ROLLUP_TABLES, dead_letters
+from maeul.adapters.sql.telemetry_sql import BulkSql, PostgresBulk, RollupRow, Row, SqliteBulk
+from maeul.core.readings import Reading
+from maeul.core.rollups import PERIODS, aggregate
+
+PAYLOAD_LIMIT = 65_536
+
+
+@dataclass(slots=True)
+class DeviceBatch:
+    """Readings of one device in one message, with what the store needs to place them."""
+
+    device_id: int
+    retention_days: int
+    timezone: str
+    readings: Sequence[Reading]
+
+
+@dataclass(slots=True)
+class DeadLetter:
+    source: str
+    reason: str
+    received_at: int
+    tenant_id: str | None = None
+    device_id: int | None = None
+    topic: str | None = None
+    payload: bytes | str | None = None
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def utc_offset_ms(timezone: str, at_ms: int) -> int:
+    """The zone's UTC offset at an instant (day and hour rollups start at local boundaries)."""
+    offset = datetime.fromtimestamp(at_ms / 1000, tz=UTC).astimezone(_zone(timezone)).utcoffset()
+    return int(offset.total_seconds() * 1000) if offset else 0
+
+
+def _newest_per_key(rows: list[Row]) -> list[Row]:
+    newest: dict[tuple[int, str], Row] = {}
+    for row in rows:
+        k = (row[0], row[1])
+        current = newest.get(k)
+        if current is None or row[2] >= current[2]:
+            newest[k] = row
+    return list(newest.values())
+
+
+def _rollup_rows(rows: list[Row], tz_of_device: dict[int, str]) -> dict[str, list[RollupRow]]:
+    """Per-period rollup deltas of the new numeric rows (day and hour buckets at local boundaries)."""
+    numeric = [(d, k, ts, vn) for d, k, ts, vn, _ in rows if vn is not None]
+    out: dict[str, list[RollupRow]] = {period: [] for period in PERIODS}
+    if not numeric:
+        return out
+    reference_ts = numeric[0][2]
+    offset_of_tz = {tz: utc_offset_ms(tz, reference_ts) for tz in set(tz_of_device.values())}
+    by_offset: dict[int, list[tuple[int, str, int, float]]] = {}
+    for row in numeric:
+        by_offset.setdefault(offset_of_tz[tz_of_device[row[0]]], []).append(row)
+    for period, period_ms in PERIODS.items():
+        for offset, group in by_offset.items():
+            aggregates = aggregate(group, period_ms, offset if period != "minute" else 0)
+            out[period].extend((d, k, b, a.count, a.min, a.max, a.sum) for (d, k, b), a in aggregates.items())
+    return out
+
+
+class TelemetryStore:
+    """Stateless writer; ``before_insert`` lets the PostgreSQL partition manager create partitions first."""
+
+    def __init__(self, before_insert: Callable[[Connection, list[int], list[int]], None] | None = None) -> None:
+        self.before_insert = before_insert
+
+    def write(self, conn: Connection, batches: Iterable[DeviceBatch]) -> int:
+        """Store the readings; returns how many raw rows were new (duplicates are skipped silently)."""
+        rows: list[Row] = []
+        retention: list[int] = []
+        tz_of_device: dict[int, str] = {}
+        for batch in batches:
+            device_id, days = batch.device_id, batch.retention_days
+            for r in batch.readings:
+                value = r.value
+                if isinstance(value, float):
+                    rows.append((device_id, r.key, r.ts, value, None))
+                else:
+                    rows.append((device_id, r.key, r.ts, None, value))
+                retention.append(days)
+            tz_of_device[device_id] = batch.timezone
+        if not rows:
+            return 0
+        if self.before_insert is not None:
+            self.before_insert(retention, [r[2] for r in rows])
+        bulk: BulkSql = PostgresBulk() if conn.dialect.name == "postgresql" else SqliteBulk()
+        cursor = conn.connection.cursor()
+        try:
+            inserted = bulk.insert_raw(cursor, rows, retention)
+            if inserted:
+                bulk.upsert_latest(cursor, _newest_per_key(inserted))
+                for period, rollup_rows in _rollup_rows(inserted, tz_of_device).items():
+                    bulk.upsert_rollups(cursor, ROLLUP_TABLES[period].name, rollup_rows)
+        finally:
+            cursor.close()
+        return len(inserted)
+
+    @staticmethod
+    def write_dead_letters(conn: Connection, letters: Sequence[DeadLetter]) -> None:
+        if not letters:
+            return
+        values = []
+        for letter in letters:
+            payload = letter.payload
+            if isinstance(payload, bytes):
+                payload = payload[:PAYLOAD_LIMIT].decode("utf-8", errors="replace")
+            elif isinstance(payload, str):
+                payload = payload[:PAYLOAD_LIMIT]
+            values.append(
+                {
+                    "tenant_id": letter.tenant_id,
+                    "device_id": letter.device_id,
+                    "source": letter.source,
+                    "topic": letter.topic,
+                    "payload": payload,
+                    "reason": letter.reason[:4000],
+                    "received_at": letter.received_at,
+                }
+            )
+        conn.execute(insert(dead_letters), values)

@@ -1,0 +1,87 @@
+"""The platform object: one database, one ingestion pipeline, an optional MQTT client; started and stopped once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from maeul.adapters.sql.engine import is_postgres, make_engine
+from maeul.adapters.sql.migrate import upgrade
+from maeul.adapters.sql.partitions import PartitionManager
+from maeul.adapters.sql.telemetry_store import TelemetryStore
+from maeul.platform.ingest import IngestService
+from maeul.platform.metrics import Metrics
+from maeul.platform.settings import Settings
+
+log = logging.getLogger("maeul.platform")
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: Engine
+    metrics: Metrics
+    ingest: IngestService
+    partitions: PartitionManager | None = None
+    mqtt: object | None = None
+    started: bool = field(default=False)
+
+    @classmethod
+    def create(cls, settings: Settings, *, migrate: bool = True) -> Platform:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.resolved_database_url)
+        if migrate:
+            upgrade(engine)
+        partitions = PartitionManager(engine) if is_postgres(engine) else None
+        if partitions is not None:
+            partitions.load()
+        store = TelemetryStore(partitions.ensure_for_rows if partitions else None)
+        metrics = Metrics()
+        ingest = IngestService(engine, settings, metrics, store)
+        return cls(settings, engine, metrics, ingest, partitions)
+
+    def start(self, *, mqtt: bool = True) -> None:
+        """Start the writer, then (if a broker is configured) the MQTT subscriber."""
+        if self.started:
+            return
+        self.ingest.start()
+        if mqtt and self.settings.mqtt_url:
+            from maeul.adapters.mqtt.subscriber import MqttIngestClient
+
+            client = MqttIngestClient(
+                self.settings.mqtt_url,
+                client_id=self.settings.mqtt_client_id,
+                share_group=self.settings.mqtt_share_group,
+                sink=self.ingest,
+            )
+            client.start()
+            self.mqtt = client
+        self.started = True
+        log.info("platform started", extra={"database": self.engine.url.render_as_string(hide_password=True)})
+
+    def mqtt_connected(self) -> bool:
+        return bool(self.mqtt is not None and getattr(self.mqtt, "is_subscribed", False))
+
+    def provision_broker(self) -> None:
+        """Rewrite the broker's password and ACL files from the device table, then ask the broker to reload."""
+        if self.settings.mqtt_provision_dir is None:
+            return
+        from maeul.adapters.mqtt.provisioning import reload_broker, write_provision
+        from maeul.platform.broker_accounts import broker_accounts
+
+        with self.engine.connect() as conn:
+            accounts = broker_accounts(conn, self.settings)
+        write_provision(self.settings.mqtt_provision_dir, accounts)
+        if self.settings.mqtt_broker_pid_file is not None:
+            reload_broker(self.settings.mqtt_broker_pid_file)
+
+    def stop(self) -> None:
+        """Stop taking MQTT messages, write what was accepted, release the database."""
+        if self.mqtt is not None:
+            self.mqtt.stop()  # type: ignore[attr-defined]
+            self.mqtt = None
+        self.ingest.stop()
+        self.engine.dispose()
+        self.started = False

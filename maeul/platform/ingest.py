@@ -1,0 +1,310 @@
+"""The ingestion pipeline shared by HTTP and MQTT: parse, validate, buffer, write in batches, then acknowledge.
+
+A message is acknowledged (MQTT PUBACK, HTTP response) only after its rows, or its dead letter, are committed.
+Memory is bounded by :class:`RowBudget`; a full buffer blocks MQTT (TCP back-pressure) and makes HTTP answer 503.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from maeul.adapters.sql.devices import DeviceContext, device_context
+from maeul.adapters.sql.telemetry_store import DeadLetter, DeviceBatch, TelemetryStore
+from maeul.core.payloads import PayloadError, parse_payload
+from maeul.core.profiles import validate
+from maeul.core.readings import Reading, Rejection
+from maeul.platform.clock import now_ms
+from maeul.platform.metrics import Metrics
+from maeul.platform.row_budget import RowBudget
+from maeul.platform.settings import Settings
+
+log = logging.getLogger("maeul.ingest")
+CACHE_SECONDS = 30.0
+
+
+class IngestBusy(RuntimeError):
+    """The write buffer stayed full; the client should retry later."""
+
+
+@dataclass(slots=True)
+class IngestResult:
+    accepted: int = 0
+    rejected: list[str] = field(default_factory=list)
+    error: str | None = None
+    malformed: bool = False
+
+
+@dataclass(slots=True)
+class _Pending:
+    device: DeviceBatch | None
+    letter: DeadLetter | None
+    rows: int
+    done: Callable[[IngestResult], None]
+    result: IngestResult
+
+
+class DeviceCache:
+    """Device contexts by token digest or (tenant, id), kept briefly; changes invalidate at once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._by_token: dict[str, tuple[float, DeviceContext | None]] = {}
+        self._by_id: dict[tuple[str, int], tuple[float, DeviceContext | None]] = {}
+        self._lock = threading.Lock()
+
+    def by_token(self, token: str) -> DeviceContext | None:
+        hit = self._by_token.get(token)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        with self.engine.connect() as conn:
+            ctx = device_context(conn, token=token)
+        with self._lock:
+            self._by_token[token] = (time.monotonic() + CACHE_SECONDS, ctx)
+        return ctx
+
+    def by_id(self, tenant_id: str, device_id: int) -> DeviceContext | None:
+        hit = self._by_id.get((tenant_id, device_id))
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        with self.engine.connect() as conn:
+            ctx = device_context(conn, device_id=device_id, tenant_id=tenant_id)
+        with self._lock:
+            self._by_id[(tenant_id, device_id)] = (time.monotonic() + CACHE_SECONDS, ctx)
+        return ctx
+
+    def invalidate(self, device_id: int | None = None) -> None:
+        """Forget one device (token rotated, profile changed, deleted), or everything."""
+        with self._lock:
+            if device_id is None:
+                self._by_token.clear()
+                self._by_id.clear()
+                return
+            for token, (_, ctx) in list(self._by_token.items()):
+                if ctx is None or ctx.device_id == device_id:
+                    del self._by_token[token]
+            for k in [k for k in self._by_id if k[1] == device_id]:
+                del self._by_id[k]
+
+
+class IngestService:
+    """Implements the MQTT adapter's ``TelemetrySink`` and the HTTP ingest endpoint's logic."""
+
+    def __init__(self, engine: Engine, settings: Settings, metrics: Metrics, store: TelemetryStore) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.metrics = metrics
+        self.store = store
+        self.devices = DeviceCache(engine)
+        self.budget = RowBudget(settings.ingest_queue_rows)
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    # --- lifecycle ----------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="maeul-ingest-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Write everything already accepted, then stop the writer thread."""
+        if self._thread is None:
+            return
+        self._stopping.set()
+        self._queue.put(None)
+        self._thread.join()
+        self._thread = None
+
+    # --- producers ----------------------------------------------------------------------------------------
+
+    def _prepare(
+        self, ctx: DeviceContext, payload: bytes | str, source: str, topic: str | None
+    ) -> tuple[list[Reading], list[Rejection], DeadLetter | None]:
+        """Readings the profile accepts, the rejections, and the dead letter recording them (if any)."""
+        received = now_ms()
+        try:
+            parsed = parse_payload(payload, received)
+        except PayloadError as exc:
+            letter = DeadLetter(source, f"malformed: {exc}", received, ctx.tenant_id, ctx.device_id, topic, payload)
+            return [], [Rejection(str(exc))], letter
+        accepted, rejected = validate(parsed.readings, ctx.profile)
+        rejected = parsed.rejections + rejected
+        letter = None
+        if rejected:
+            reason = "; ".join(r.reason for r in rejected[:20])
+            if len(rejected) > 20:
+                reason += f"; and {len(rejected) - 20} more"
+            letter = DeadLetter(source, reason, received, ctx.tenant_id, ctx.device_id, topic, payload)
+        return accepted, rejected, letter
+
+    def _enqueue(
+        self,
+        ctx: DeviceContext,
+        readings: list[Reading],
+        letter: DeadLetter | None,
+        done: Callable[[IngestResult], None],
+        result: IngestResult,
+        timeout: float | None,
+    ) -> None:
+        rows = max(1, len(readings))
+        if not self.budget.acquire(rows, timeout=timeout):
+            raise IngestBusy("the write buffer is full; retry shortly")
+        batch = DeviceBatch(ctx.device_id, ctx.retention_days, ctx.timezone, readings) if readings else None
+        self.metrics.queue_rows.set(self.budget.used)
+        self._queue.put(_Pending(batch, letter, rows, done, result))
+
+    def submit_http(self, token: str, payload: bytes, timeout: float = 10.0) -> IngestResult | None:
+        """Store a device's HTTP message and wait for the commit; None if the token is unknown."""
+        ctx = self.devices.by_token(token)
+        if ctx is None:
+            return None
+        readings, rejected, letter = self._prepare(ctx, payload, "http", None)
+        result = IngestResult(accepted=len(readings), rejected=[r.reason for r in rejected])
+        if letter is not None and not readings:
+            result.error = letter.reason
+            result.malformed = letter.reason.startswith("malformed: ")
+        finished = threading.Event()
+        self._enqueue(ctx, readings, letter, lambda _r: finished.set(), result, timeout)
+        self.metrics.messages.labels("http", "rejected" if result.error else "accepted").inc()
+        if not finished.wait(timeout=max(timeout, 30.0)):
+            raise IngestBusy("storing took too long; the data may still be written, retry is safe")
+        return result
+
+    def submit_mqtt(
+        self, tenant: str, device_id: int, payload: bytes, topic: str, on_stored: Callable[[], None]
+    ) -> None:
+        ctx = self.devices.by_id(tenant, device_id)
+        if ctx is None:
+            self.reject_mqtt(topic, payload, f"no device {device_id} in tenant {tenant!r}", on_stored)
+            return
+        readings, _rejected, letter = self._prepare(ctx, payload, "mqtt", topic)
+        outcome = "accepted" if readings else "rejected"
+        self.metrics.messages.labels("mqtt", outcome).inc()
+        self._enqueue(ctx, readings, letter, lambda _r: on_stored(), IngestResult(len(readings)), None)
+
+    def reject_mqtt(self, topic: str, payload: bytes, reason: str, on_stored: Callable[[], None] | None = None) -> None:
+        letter = DeadLetter("mqtt", reason, now_ms(), None, None, topic, payload)
+        self.metrics.messages.labels("mqtt", "rejected").inc()
+        self.budget.acquire(1)
+        self._queue.put(_Pending(None, letter, 1, lambda _r: on_stored() if on_stored else None, IngestResult()))
+
+    # --- the writer ---------------------------------------------------------------------------------------
+
+    def _collect(self, first: _Pending) -> tuple[list[_Pending], bool]:
+        batch = [first]
+        rows = first.rows
+        deadline = time.monotonic() + self.settings.ingest_batch_ms / 1000
+        while rows < self.settings.ingest_batch_rows:
+            remaining = deadline - time.monotonic()
+            try:
+                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                return batch, True
+            batch.append(item)
+            rows += item.rows
+        return batch, False
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch, stop = self._collect(first)
+            self._write_with_retry(batch)
+            for item in batch:
+                self.budget.release(item.rows)
+                try:
+                    item.done(item.result)
+                except Exception:  # an acknowledgement failing must not stop the pipeline
+                    log.exception("acknowledgement callback failed")
+            self.metrics.queue_rows.set(self.budget.used)
+        # Drain whatever was accepted before stop() (stop puts None last).
+        leftover: list[_Pending] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                leftover.append(item)
+        if leftover:
+            self._write_with_retry(leftover)
+            for item in leftover:
+                self.budget.release(item.rows)
+                item.done(item.result)
+
+    def _write_with_retry(self, batch: list[_Pending]) -> None:
+        delay = 0.05
+        while True:
+            try:
+                self._write(batch)
+                return
+            except DBAPIError as exc:
+                if exc.connection_invalidated or _is_transient(exc):
+                    log.warning("database unavailable, retrying in %.2fs: %s", delay, exc.orig)
+                    time.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    continue
+                log.exception("batch failed; writing its messages one by one")
+                self._write_one_by_one(batch)
+                return
+
+    def _write(self, batch: list[_Pending]) -> None:
+        started = time.perf_counter()
+        devices = [item.device for item in batch if item.device is not None]
+        letters = [item.letter for item in batch if item.letter is not None]
+        with self.engine.begin() as conn:
+            stored = self.store.write(conn, devices)
+            self.store.write_dead_letters(conn, letters)
+        rows = sum(len(d.readings) for d in devices)
+        self.metrics.write_seconds.observe(time.perf_counter() - started)
+        self.metrics.batch_rows.observe(rows)
+        self.metrics.readings.inc(stored)
+        self.metrics.duplicates.inc(rows - stored)
+        for letter in letters:
+            self.metrics.dead_letters.labels(letter.source).inc()
+
+    def _write_one_by_one(self, batch: list[_Pending]) -> None:
+        for item in batch:
+            try:
+                self._write([item])
+            except DBAPIError as exc:
+                item.result.error = f"could not be stored: {exc.orig}"
+                letter = DeadLetter(
+                    item.letter.source if item.letter else "unknown",
+                    item.result.error,
+                    now_ms(),
+                )
+                with self.engine.begin() as conn:
+                    self.store.write_dead_letters(conn, [letter])
+
+
+def _is_transient(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return any(
+        s in text
+        for s in (
+            "database is locked",
+            "could not connect",
+            "connection refused",
+            "server closed",
+            "terminating connection",
+            "deadlock detected",
+        )
+    )

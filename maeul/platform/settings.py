@@ -1,0 +1,97 @@
+"""Settings from environment variables (``MAEUL_*``) or a TOML file, with safe embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+ENV_PREFIX = "MAEUL_"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+class Settings(BaseModel):
+    """Everything an operator can set. Environment variables override the TOML file."""
+
+    data_dir: Path = Field(default=Path("data"), description="Where SQLite, broker files and keys live.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file maeul.db in data_dir."
+    )
+    mqtt_url: str | None = Field(
+        default=None, description="mqtt://user:password@host:port of the broker; none means HTTP only."
+    )
+    mqtt_share_group: str = Field(default="maeul", description="Shared-subscription group of the workers.")
+    mqtt_client_id: str = Field(default="maeul-ingest-1", description="Persistent-session client id.")
+    mqtt_provision_dir: Path | None = Field(
+        default=None, description="Where to write the broker's password and ACL files (Mosquitto)."
+    )
+    mqtt_broker_pid_file: Path | None = Field(
+        default=None, description="Broker pid file; Maeul sends SIGHUP to reload provisioned credentials."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    default_retention_days: int = Field(default=365, ge=1)
+    ingest_queue_rows: int = Field(default=200_000, ge=1000, description="Rows buffered before back-pressure.")
+    ingest_batch_rows: int = Field(default=5_000, ge=1)
+    ingest_batch_ms: int = Field(default=50, ge=1)
+    session_hours: int = Field(default=12, ge=1)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'maeul.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def _env_values(environ: dict[str, str]) -> dict[str, Any]:
+    fields = Settings.model_fields
+    values: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        if key in fields:
+            values[key] = raw
+    return values
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read ``MAEUL_CONFIG`` (a TOML file) if set, then ``MAEUL_*`` variables, then explicit overrides."""
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    config_path = env.get(ENV_PREFIX + "CONFIG")
+    if config_path:
+        path = Path(config_path)
+        try:
+            with path.open("rb") as fh:
+                document = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"MAEUL_CONFIG points to {path}, which does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        section = document.get("maeul", document)
+        unknown = set(section) - set(Settings.model_fields)
+        if unknown:
+            raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
+        values.update(section)
+    values.update(_env_values(env))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from exc

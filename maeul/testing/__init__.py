@@ -1,0 +1,1 @@
+"""Test harnesses for Maeul (real services started privately on loopback)."""
