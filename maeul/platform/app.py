@@ -12,6 +12,7 @@ from maeul.adapters.sql.migrate import upgrade
 from maeul.adapters.sql.partitions import PartitionManager
 from maeul.adapters.sql.telemetry_store import TelemetryStore
 from maeul.platform.ingest import IngestService
+from maeul.platform.maintenance import Maintenance
 from maeul.platform.metrics import Metrics
 from maeul.platform.settings import Settings
 
@@ -25,6 +26,7 @@ class Platform:
     metrics: Metrics
     ingest: IngestService
     partitions: PartitionManager | None = None
+    maintenance: Maintenance | None = None
     mqtt: object | None = None
     started: bool = field(default=False)
 
@@ -40,13 +42,15 @@ class Platform:
         store = TelemetryStore(partitions.ensure_for_rows if partitions else None)
         metrics = Metrics()
         ingest = IngestService(engine, settings, metrics, store)
-        return cls(settings, engine, metrics, ingest, partitions)
+        return cls(settings, engine, metrics, ingest, partitions, Maintenance(engine, partitions))
 
     def start(self, *, mqtt: bool = True) -> None:
         """Start the writer, then (if a broker is configured) the MQTT subscriber."""
         if self.started:
             return
         self.ingest.start()
+        if self.maintenance is not None:
+            self.maintenance.start()
         if mqtt and self.settings.mqtt_url:
             from maeul.adapters.mqtt.subscriber import MqttIngestClient
 
@@ -83,5 +87,7 @@ class Platform:
             self.mqtt.stop()  # type: ignore[attr-defined]
             self.mqtt = None
         self.ingest.stop()
+        if self.maintenance is not None:
+            self.maintenance.stop()
         self.engine.dispose()
         self.started = False

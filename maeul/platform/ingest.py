@@ -204,9 +204,11 @@ class IngestService:
     # --- the writer ---------------------------------------------------------------------------------------
 
     def _collect(self, first: _Pending) -> tuple[list[_Pending], bool]:
+        """Group commit: take what is already queued (up to the batch size), lingering only if configured."""
         batch = [first]
         rows = first.rows
-        deadline = time.monotonic() + self.settings.ingest_batch_ms / 1000
+        linger = self.settings.ingest_batch_ms / 1000
+        deadline = time.monotonic() + linger
         while rows < self.settings.ingest_batch_rows:
             remaining = deadline - time.monotonic()
             try:

@@ -41,7 +41,7 @@ class Settings(BaseModel):
     default_retention_days: int = Field(default=365, ge=1)
     ingest_queue_rows: int = Field(default=200_000, ge=1000, description="Rows buffered before back-pressure.")
     ingest_batch_rows: int = Field(default=5_000, ge=1)
-    ingest_batch_ms: int = Field(default=50, ge=1)
+    ingest_batch_ms: int = Field(default=0, ge=0, description="Extra wait to grow a batch (0: group commit).")
     session_hours: int = Field(default=12, ge=1)
 
     @property

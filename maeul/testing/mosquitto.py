@@ -55,7 +55,14 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float, interval_s: floa
 class MosquittoBroker:
     """Mosquitto on a free loopback port, with Maeul's generated config and persistence in ``tmp_dir``."""
 
-    def __init__(self, tmp_dir: Path, accounts: Sequence[BrokerAccount], *, start_timeout_s: float = 10.0):
+    def __init__(
+        self,
+        tmp_dir: Path,
+        accounts: Sequence[BrokerAccount],
+        *,
+        start_timeout_s: float = 10.0,
+        verbose: bool = False,
+    ) -> None:
         self.binary = find_mosquitto()
         self.dir = Path(tmp_dir).resolve()
         self.provision_dir = self.dir / "provision"
@@ -69,8 +76,7 @@ class MosquittoBroker:
         self._process: subprocess.Popen[bytes] | None = None
         self.persistence_dir.mkdir(parents=True, exist_ok=True)
         write_provision(self.provision_dir, list(accounts))
-        self.config_path.write_text(
-            render_broker_config(
+        config = render_broker_config(
                 self.host,
                 self.port,
                 self.provision_dir,
@@ -78,9 +84,10 @@ class MosquittoBroker:
                 pid_file=self.pid_file,
                 # As root, Mosquitto drops to user "mosquitto", which cannot write into tmp_dir.
                 run_as_user="root" if os.geteuid() == 0 else None,
-            ),
-            encoding="utf-8",
         )
+        if verbose:  # every packet in the log: for debugging tests
+            config = config.replace("log_type error\n", "log_type all\n")
+        self.config_path.write_text(config, encoding="utf-8")
         self.start()
 
     @property

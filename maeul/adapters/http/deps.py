@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
 from maeul.adapters.http.errors import ApiError
+from maeul.adapters.http.schemas import INT32_MAX
 from maeul.adapters.sql.accounts import Actor, actor_for_token
 from maeul.core.roles import Permission, allows
 from maeul.platform.app import Platform
+
+# An object id in a path: ids are 32-bit integer columns, so a larger number is a clear 422, not a database error.
+IdPath = Annotated[int, Path(ge=1, le=INT32_MAX)]
 
 bearer = HTTPBearer(auto_error=False, description="A session token (POST /api/v1/auth/token) or an API key.")
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from maeul.adapters.sql.errors import Conflict, Invalid, NotFound
@@ -64,6 +65,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Invalid)
     async def _invalid(_req: Request, exc: Invalid) -> JSONResponse:
         return error_response(422, "invalid", str(exc))
+
+    @app.exception_handler(DataError)
+    async def _data(_req: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value (PostgreSQL: text with NUL characters, too long, number out of range);
+        # the transaction was rolled back, so nothing was changed.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "value refused"
+        return error_response(422, "invalid", f"a value cannot be stored: {reason}")
 
     @app.exception_handler(IngestBusy)
     async def _busy(_req: Request, exc: IngestBusy) -> JSONResponse:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from maeul.core.roles import Role
 
 T = TypeVar("T")
+
+INT32_MAX = 2_147_483_647
+# Ids are 32-bit integer columns: a larger number is refused here instead of failing in the database.
+DbId = Annotated[int, Field(ge=1, le=INT32_MAX)]
 
 
 class Strict(BaseModel):
@@ -54,9 +58,10 @@ class Tenant(BaseModel):
 
 
 class TenantUpdate(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    # Leave a field out to keep it; null is refused where the value is required.
+    name: str = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
-    retention_days: int | None = Field(default=None, ge=1, le=36500)
+    retention_days: int = Field(default=None, ge=1, le=36500)
 
 
 class DepartmentCreate(Strict):
@@ -75,16 +80,16 @@ class UserCreate(Strict):
     password: str | None = Field(default=None, min_length=8, max_length=1000)
     display_name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
-    department_id: int | None = None
+    department_id: DbId | None = None
 
 
 class UserUpdate(Strict):
-    role: Role | None = None
+    role: Role = Field(default=None)
     password: str | None = Field(default=None, min_length=8, max_length=1000)
     display_name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
-    department_id: int | None = None
-    active: bool | None = None
+    department_id: DbId | None = None
+    active: bool = Field(default=None)
 
 
 class User(BaseModel):
@@ -101,7 +106,7 @@ class User(BaseModel):
 
 class ApiKeyCreate(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["SCADA integration"])
-    user_id: int | None = Field(default=None, description="Whose rights the key carries; default: the caller.")
+    user_id: DbId | None = Field(default=None, description="Whose rights the key carries; default: the caller.")
 
 
 class ApiKey(BaseModel):
@@ -133,6 +138,13 @@ class KeySpecModel(Strict):
         return value
 
 
+def _unique_keys(keys: list[KeySpecModel]) -> list[KeySpecModel]:
+    names = [k.key for k in keys]
+    if len(set(names)) != len(names):
+        raise ValueError("each key may appear only once")
+    return keys
+
+
 class ProfileCreate(Strict):
     name: str = Field(min_length=1, max_length=100, examples=["care-room-sensor"])
     description: str | None = Field(default=None, max_length=2000)
@@ -143,18 +155,20 @@ class ProfileCreate(Strict):
     @field_validator("keys")
     @classmethod
     def _unique(cls, keys: list[KeySpecModel]) -> list[KeySpecModel]:
-        names = [k.key for k in keys]
-        if len(set(names)) != len(names):
-            raise ValueError("each key may appear only once")
-        return keys
+        return _unique_keys(keys)
 
 
 class ProfileUpdate(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: str = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
     keys: list[KeySpecModel] | None = Field(default=None, max_length=500)
-    accept_any_numeric: bool | None = None
+    accept_any_numeric: bool = Field(default=None)
     retention_days: int | None = Field(default=None, ge=1, le=36500)
+
+    @field_validator("keys")
+    @classmethod
+    def _unique(cls, keys: list[KeySpecModel] | None) -> list[KeySpecModel] | None:
+        return None if keys is None else _unique_keys(keys)
 
 
 class Profile(BaseModel):
@@ -170,22 +184,22 @@ class Profile(BaseModel):
 
 class DeviceCreate(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["hwado-home-07-motion"])
-    profile: str | int | None = Field(default=None, description="Profile name or id; default: generic.")
+    profile: str | DbId | None = Field(default=None, description="Profile name or id; default: generic.")
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     district_code: str | None = Field(default=None, max_length=20, examples=["3113025"])
     attributes: dict[str, Any] = Field(default_factory=dict)
-    gateway_id: int | None = None
+    gateway_id: DbId | None = None
 
 
 class DeviceUpdate(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    profile: str | int | None = None
+    name: str = Field(default=None, min_length=1, max_length=200)
+    profile: str | DbId | None = None
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     district_code: str | None = Field(default=None, max_length=20)
-    attributes: dict[str, Any] | None = None
-    gateway_id: int | None = None
+    attributes: dict[str, Any] = Field(default=None)
+    gateway_id: DbId | None = None
 
 
 class Device(BaseModel):

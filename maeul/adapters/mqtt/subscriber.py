@@ -72,7 +72,7 @@ class MqttIngestClient:
         receive_maximum: int = 1000,
         keepalive_s: int = 60,
         reconnect_min_delay_s: int = 1,
-        reconnect_max_delay_s: int = 30,
+        reconnect_max_delay_s: int = 10,
     ) -> None:
         if not client_id:
             raise ValueError("a persistent session needs a non-empty client_id")

@@ -13,6 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert
+from sqlalchemy.exc import DBAPIError
 
 from maeul.adapters.sql.tables import ROLLUP_TABLES, dead_letters
 from maeul.adapters.sql.telemetry_sql import BulkSql, PostgresBulk, RollupRow, Row, SqliteBulk
@@ -108,6 +109,7 @@ class TelemetryStore:
         if self.before_insert is not None:
             self.before_insert(retention, [r[2] for r in rows])
         bulk: BulkSql = PostgresBulk() if conn.dialect.name == "postgresql" else SqliteBulk()
+        dbapi_error = conn.dialect.loaded_dbapi.Error
         cursor = conn.connection.cursor()
         try:
             inserted = bulk.insert_raw(cursor, rows, retention)
@@ -115,6 +117,10 @@ class TelemetryStore:
                 bulk.upsert_latest(cursor, _newest_per_key(inserted))
                 for period, rollup_rows in _rollup_rows(inserted, tz_of_device).items():
                     bulk.upsert_rollups(cursor, ROLLUP_TABLES[period].name, rollup_rows)
+        except dbapi_error as exc:
+            # The raw cursor bypasses SQLAlchemy: wrap its errors as SQLAlchemy does, so that callers
+            # (the ingest writer) can tell transient from permanent failures instead of dying on them.
+            raise DBAPIError.instance("telemetry bulk write", None, exc, dbapi_error) from exc
         finally:
             cursor.close()
         return len(inserted)
@@ -130,6 +136,8 @@ class TelemetryStore:
                 payload = payload[:PAYLOAD_LIMIT].decode("utf-8", errors="replace")
             elif isinstance(payload, str):
                 payload = payload[:PAYLOAD_LIMIT]
+            if payload is not None:
+                payload = payload.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
             values.append(
                 {
                     "tenant_id": letter.tenant_id,
@@ -137,7 +145,7 @@ class TelemetryStore:
                     "source": letter.source,
                     "topic": letter.topic,
                     "payload": payload,
-                    "reason": letter.reason[:4000],
+                    "reason": letter.reason[:4000].replace("\x00", "\ufffd"),
                     "received_at": letter.received_at,
                 }
             )

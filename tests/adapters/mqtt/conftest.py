@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -51,7 +52,8 @@ def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
         find_mosquitto()
     except MosquittoNotFoundError as exc:
         pytest.skip(str(exc))
-    instance = MosquittoBroker(tmp_path / "broker", base_accounts())
+    verbose = os.environ.get("MAEUL_TEST_MOSQUITTO_VERBOSE") == "1"  # log every packet, for debugging
+    instance = MosquittoBroker(tmp_path / "broker", base_accounts(), verbose=verbose)
     try:
         yield instance
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from maeul.testing.mosquitto import MosquittoBroker, wait_until
 
 TIMEOUT_S = 20.0
+NO_MATCHING_SUBSCRIBERS = 0x10  # MQTT 5 PUBACK reason: accepted, but nobody was subscribed
 _ids = itertools.count(1)
 
 
@@ -132,21 +134,31 @@ class PahoClient:
         with self._lock:
             return self.pubacks[info.mid]
 
-    def publish_reliably(self, topic: str, payload: bytes) -> None:
-        """Publish at QoS 1 until the broker acknowledges it, riding out broker restarts (may duplicate)."""
-        for _attempt in range(20):
-            if not self._connected.wait(TIMEOUT_S):
+    def publish_reliably(self, topic: str, payload: bytes) -> int:
+        """Publish at QoS 1 until the broker accepts it for a subscriber; returns the number of attempts.
+
+        Rides out broker restarts (so it may duplicate) and retries on PUBACK reason 0x10 "No matching
+        subscribers": Mosquitto 2.0 forgets shared subscriptions over a restart until the workers resubscribe.
+        """
+        deadline = time.monotonic() + TIMEOUT_S
+        attempts = 0
+        while time.monotonic() < deadline:
+            attempts += 1
+            if not self._connected.wait(max(0.0, deadline - time.monotonic())):
                 break
             info = self.client.publish(topic, payload, qos=1)
             try:
                 published = wait_until(info.is_published, 2.0)
             except (RuntimeError, ValueError):
                 published = False
-            if published:
-                with self._lock:
-                    reason = self.pubacks.get(info.mid)
-                assert reason is None or not reason.is_failure, f"publish refused: {reason}"
-                return
+            if not published:
+                continue
+            with self._lock:
+                reason = self.pubacks.get(info.mid)
+            assert reason is None or not reason.is_failure, f"publish refused: {reason}"
+            if reason is None or reason.value != NO_MATCHING_SUBSCRIBERS:
+                return attempts
+            time.sleep(0.05)  # pace the retries while the ingest workers reconnect
         raise AssertionError(f"could not publish {payload!r} to {topic}")
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from maeul.adapters.http.deps import ActorDep, PlatformDep, ReadConn, Reader, TenantManager, UserManager
+from maeul.adapters.http.deps import ActorDep, IdPath, PlatformDep, ReadConn, Reader, TenantManager, UserManager
 from maeul.adapters.http.errors import ApiError
 from maeul.adapters.http.schemas import (
     ApiKey,
@@ -108,12 +108,12 @@ def create_user(body: UserCreate, actor: UserManager, platform: PlatformDep) -> 
 
 
 @router.get("/users/{user_id}", response_model=User)
-def get_user(user_id: int, actor: UserManager, conn: ReadConn) -> User:
+def get_user(user_id: IdPath, actor: UserManager, conn: ReadConn) -> User:
     return User(**accounts.get_user(conn, actor.tenant_id, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=User)
-def update_user(user_id: int, body: UserUpdate, actor: UserManager, platform: PlatformDep) -> User:
+def update_user(user_id: IdPath, body: UserUpdate, actor: UserManager, platform: PlatformDep) -> User:
     changes = body.model_dump(exclude_unset=True)
     if user_id == actor.user_id and (changes.get("active") is False or changes.get("role", "admin") != "admin"):
         raise ApiError(422, "invalid", "you cannot deactivate yourself or drop your own admin role")
@@ -138,6 +138,6 @@ def create_api_key(body: ApiKeyCreate, actor: UserManager, platform: PlatformDep
 
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_api_key(key_id: int, actor: UserManager, platform: PlatformDep) -> None:
+def revoke_api_key(key_id: IdPath, actor: UserManager, platform: PlatformDep) -> None:
     with platform.engine.begin() as conn:
         accounts.revoke_token(conn, actor.tenant_id, key_id)

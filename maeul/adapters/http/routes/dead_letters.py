@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from maeul.adapters.http.deps import ReadConn, Reader
-from maeul.adapters.http.schemas import DeadLetterModel, Page
+from maeul.adapters.http.schemas import INT32_MAX, DeadLetterModel, Page
 from maeul.adapters.sql.tables import dead_letters
 
 router = APIRouter(prefix="/api/v1/dead-letters", tags=["dead letters"])
@@ -16,10 +16,10 @@ router = APIRouter(prefix="/api/v1/dead-letters", tags=["dead letters"])
 def list_dead_letters(
     actor: Reader,
     conn: ReadConn,
-    device_id: int | None = None,
+    device_id: int | None = Query(default=None, ge=1, le=INT32_MAX),
     source: str | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=INT32_MAX),
 ) -> Page[DeadLetterModel]:
     """Newest first. Messages whose topic named no known device have no tenant and are shown to nobody here."""
     query = select(dead_letters).where(dead_letters.c.tenant_id == actor.tenant_id)

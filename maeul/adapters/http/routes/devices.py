@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, status
 
-from maeul.adapters.http.deps import DeviceManager, PlatformDep, ReadConn, Reader
+from maeul.adapters.http.deps import DeviceManager, IdPath, PlatformDep, ReadConn, Reader
 from maeul.adapters.http.errors import ApiError
 from maeul.adapters.http.schemas import (
+    INT32_MAX,
     Device,
     DeviceCreate,
     DeviceCreated,
@@ -62,12 +63,12 @@ def create_profile(body: ProfileCreate, actor: DeviceManager, platform: Platform
 
 
 @router.get("/profiles/{profile_id}", response_model=Profile)
-def get_profile(profile_id: int, actor: Reader, conn: ReadConn) -> Profile:
+def get_profile(profile_id: IdPath, actor: Reader, conn: ReadConn) -> Profile:
     return Profile(**repo.get_profile(conn, actor.tenant_id, profile_id))
 
 
 @router.patch("/profiles/{profile_id}", response_model=Profile)
-def update_profile(profile_id: int, body: ProfileUpdate, actor: DeviceManager, platform: PlatformDep) -> Profile:
+def update_profile(profile_id: IdPath, body: ProfileUpdate, actor: DeviceManager, platform: PlatformDep) -> Profile:
     changes = body.model_dump(exclude_unset=True)
     if "keys" in changes:
         changes["keys"] = [k.model_dump(exclude_none=True) for k in body.keys or []]
@@ -78,7 +79,7 @@ def update_profile(profile_id: int, body: ProfileUpdate, actor: DeviceManager, p
 
 
 @router.delete("/profiles/{profile_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_profile(profile_id: int, actor: DeviceManager, platform: PlatformDep) -> None:
+def delete_profile(profile_id: IdPath, actor: DeviceManager, platform: PlatformDep) -> None:
     with platform.engine.begin() as conn:
         repo.delete_profile(conn, actor.tenant_id, profile_id)
 
@@ -91,9 +92,9 @@ def list_devices(
     actor: Reader,
     conn: ReadConn,
     district_code: str | None = None,
-    profile_id: int | None = None,
+    profile_id: int | None = Query(default=None, ge=1, le=INT32_MAX),
     limit: int = Query(default=100, ge=1, le=10_000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=INT32_MAX),
 ) -> list[Device]:
     rows = repo.list_devices(
         conn, actor.tenant_id, district_code=district_code, profile_id=profile_id, limit=limit, offset=offset
@@ -122,12 +123,12 @@ def create_device(body: DeviceCreate, actor: DeviceManager, platform: PlatformDe
 
 
 @router.get("/devices/{device_id}", response_model=Device)
-def get_device(device_id: int, actor: Reader, conn: ReadConn) -> Device:
+def get_device(device_id: IdPath, actor: Reader, conn: ReadConn) -> Device:
     return Device(**repo.get_device(conn, actor.tenant_id, device_id))
 
 
 @router.patch("/devices/{device_id}", response_model=Device)
-def update_device(device_id: int, body: DeviceUpdate, actor: DeviceManager, platform: PlatformDep) -> Device:
+def update_device(device_id: IdPath, body: DeviceUpdate, actor: DeviceManager, platform: PlatformDep) -> Device:
     with platform.engine.begin() as conn:
         row = repo.update_device(conn, actor.tenant_id, device_id, body.model_dump(exclude_unset=True))
     platform.ingest.devices.invalidate(device_id)
@@ -135,7 +136,7 @@ def update_device(device_id: int, body: DeviceUpdate, actor: DeviceManager, plat
 
 
 @router.delete("/devices/{device_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_device(device_id: int, actor: DeviceManager, platform: PlatformDep) -> None:
+def delete_device(device_id: IdPath, actor: DeviceManager, platform: PlatformDep) -> None:
     """Remove the device and its credentials (its stored telemetry expires with retention)."""
     with platform.engine.begin() as conn:
         repo.delete_device(conn, actor.tenant_id, device_id)
@@ -144,7 +145,7 @@ def delete_device(device_id: int, actor: DeviceManager, platform: PlatformDep) -
 
 
 @router.post("/devices/{device_id}/rotate-token", response_model=DeviceCredentials)
-def rotate_token(device_id: int, actor: DeviceManager, platform: PlatformDep) -> DeviceCredentials:
+def rotate_token(device_id: IdPath, actor: DeviceManager, platform: PlatformDep) -> DeviceCredentials:
     """Issue a new secret; the old one stops working at once on HTTP and, after the broker reloads, on MQTT."""
     with platform.engine.begin() as conn:
         token = repo.rotate_token(conn, actor.tenant_id, device_id)

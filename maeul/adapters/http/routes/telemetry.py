@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from maeul.adapters.http.deps import PlatformDep, ReadConn, Reader
+from maeul.adapters.http.deps import IdPath, PlatformDep, ReadConn, Reader
 from maeul.adapters.http.errors import ApiError
 from maeul.adapters.http.timeparams import iso, parse_time
 from maeul.adapters.sql import accounts
@@ -24,6 +25,8 @@ from maeul.platform.clock import now_ms
 
 router = APIRouter(prefix="/api/v1/devices", tags=["telemetry"])
 MAX_KEYS = 50
+MAX_INTERVAL_MS = 3660 * DAY_MS
+CURSOR_TS = re.compile(r"-?[0-9]{1,18}")
 
 
 class Point(BaseModel):
@@ -70,7 +73,7 @@ def _decode_cursor(cursor: str | None) -> tuple[str, int] | None:
     if not cursor:
         return None
     key, _, ts = cursor.rpartition("|")
-    if not key or not ts.lstrip("-").isdigit():
+    if not key or not CURSOR_TS.fullmatch(ts):
         raise ApiError(422, "invalid", "cursor is not one this API returned")
     return key, int(ts)
 
@@ -102,6 +105,8 @@ def _build_query(
             interval_ms = parse_interval(interval)
         except ValueError as exc:
             raise ApiError(422, "invalid", str(exc)) from None
+        if interval_ms > MAX_INTERVAL_MS:
+            raise ApiError(422, "invalid", f"interval {interval!r} is longer than {MAX_INTERVAL_MS // DAY_MS}d")
         if interval_ms % 60_000:
             raise ApiError(422, "invalid", "aggregated intervals are whole minutes (1m, 15m, 1h, 1d, ...)")
         if (end_ms - start_ms) // interval_ms > 1_000_000:
@@ -141,7 +146,7 @@ AggParam = Query(default="avg", description="Aggregation for bucketed series")
 
 
 @router.get("/{device_id}/latest", response_model=Latest)
-def latest(device_id: int, actor: Reader, conn: ReadConn, keys: str | None = KeysParam) -> Latest:
+def latest(device_id: IdPath, actor: Reader, conn: ReadConn, keys: str | None = KeysParam) -> Latest:
     device_repo.get_device(conn, actor.tenant_id, device_id)
     key_list = [k for k in keys.split(",") if k] if keys else None
     values = tq.latest(conn, device_id, key_list)
@@ -150,7 +155,7 @@ def latest(device_id: int, actor: Reader, conn: ReadConn, keys: str | None = Key
 
 @router.get("/{device_id}/telemetry", response_model=Series)
 def series(
-    device_id: int,
+    device_id: IdPath,
     actor: Reader,
     conn: ReadConn,
     keys: str | None = KeysParam,
@@ -182,7 +187,7 @@ def series(
     "/{device_id}/telemetry.csv", response_class=StreamingResponse, responses={200: {"content": {"text/csv": {}}}}
 )
 def series_csv(
-    device_id: int,
+    device_id: IdPath,
     actor: Reader,
     platform: PlatformDep,
     keys: str | None = KeysParam,

@@ -1,0 +1,73 @@
+"""CPU time of processes and of the whole machine, from ``/proc`` (Linux); empty figures elsewhere."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of one process (all its threads), or None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime: fields 14 and 15 of stat(5)
+
+
+def machine_cpu() -> tuple[float, float] | None:
+    """(busy, total) CPU seconds of all cores since boot, or None without /proc/stat."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    values = [int(v) for v in first[1:9]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / _TICKS, sum(values) / _TICKS
+
+
+class CpuMeter:
+    """CPU used by named groups of processes between :meth:`start` and :meth:`stop`, in % of one core.
+
+    ``groups`` maps a name to a function giving the group's pids (asked at start and at stop; a process
+    seen only at stop counts from zero). ``machine`` is the whole machine's busy share in % of all cores.
+    """
+
+    def __init__(self, groups: Mapping[str, Callable[[], Sequence[int]]]) -> None:
+        self.groups = dict(groups)
+        self._start: dict[str, dict[int, float]] = {}
+        self._machine: tuple[float, float] | None = None
+        self._t0 = 0.0
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        out: dict[str, dict[int, float]] = {}
+        for name, pids in self.groups.items():
+            seconds = {pid: process_cpu_seconds(pid) for pid in pids()}
+            out[name] = {pid: s for pid, s in seconds.items() if s is not None}
+        return out
+
+    def start(self) -> None:
+        self._start = self._sample()
+        self._machine = machine_cpu()
+        self._t0 = time.monotonic()
+
+    def stop(self) -> dict[str, float]:
+        wall = max(time.monotonic() - self._t0, 1e-9)
+        end = self._sample()
+        shares: dict[str, float] = {}
+        for name, pids in end.items():
+            before = self._start.get(name, {})
+            used = sum(seconds - before.get(pid, 0.0) for pid, seconds in pids.items())
+            shares[name] = round(100.0 * used / wall, 1)
+        machine = machine_cpu()
+        if self._machine is not None and machine is not None:
+            busy = machine[0] - self._machine[0]
+            total = machine[1] - self._machine[1]
+            if total > 0:
+                shares["machine"] = round(100.0 * busy / total, 1)
+        return shares

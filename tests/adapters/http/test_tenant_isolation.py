@@ -1,0 +1,623 @@
+"""Tenant isolation on every route: a user of tenant A can never read or change tenant B's data.
+
+``ROUTES`` says, for every route of the app, who may call it and how to call it: once on the caller's own
+objects (for the role and authentication checks) and once aimed at the other tenant's objects (by id, by name,
+by reference in a body). A route the app has but the table lacks fails ``test_every_route_is_covered``, so a
+new route cannot slip past these tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from api_support import DAY, T0, World, app_routes, bearer, district_collection, ingest
+from fastapi.testclient import TestClient
+
+from maeul.core.roles import Role
+from maeul.platform.app import Platform
+
+A_ID, B_ID = "namyangju", "suwon"
+WINDOW = f"start={T0 - DAY}&end={T0 + DAY}"
+
+
+@dataclass(frozen=True)
+class Req:
+    method: str
+    path: str
+    json: Any = None
+    content: bytes | None = None
+    headers: dict[str, str] | None = None  # instead of the caller's bearer headers
+    expect: frozenset[int] = frozenset({404})
+    echo: bool = False  # the request itself names B's things, which the answer may repeat
+    reuses_name: bool = False  # creates, in A, something named like B's: sent after everything else
+    check: Callable[[Any], None] | None = None
+
+    def send(self, client: TestClient, headers: dict[str, str] | None) -> Any:
+        sent = dict(self.headers if self.headers is not None else headers or {})
+        if self.content is not None:
+            sent.setdefault("Content-Type", "text/csv")
+        return client.request(self.method, self.path, json=self.json, content=self.content, headers=sent)
+
+
+def status(*codes: int) -> frozenset[int]:
+    return frozenset(codes)
+
+
+# Who may call a route: public (nobody needs a token), device (a device token), or a user with a permission.
+EVERY_ROLE = frozenset(Role)
+ALLOWED: dict[str, frozenset[Role]] = {
+    "self": EVERY_ROLE,  # about the caller only (me, logout, own tenant)
+    "read": EVERY_ROLE,
+    "devices": frozenset({Role.ADMIN, Role.OPERATOR}),
+    "users": frozenset({Role.ADMIN}),
+    "tenant": frozenset({Role.ADMIN}),
+}
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    access: str  # "public", "device", or a key of ALLOWED
+    own: Callable[[World], Req]
+    cross: Callable[[World, World], list[Req]] = field(default=lambda a, b: [])
+
+
+def no_ids(*ids: int) -> Callable[[Any], None]:
+    """The list answer holds none of these ids."""
+
+    def check(response: Any) -> None:
+        body = response.json()
+        items = body["items"] if isinstance(body, dict) and "items" in body else body
+        found = {item["id"] for item in items}
+        assert not found & set(ids), f"other tenant's ids {found & set(ids)} listed"
+
+    return check
+
+
+def empty_list(response: Any) -> None:
+    body = response.json()
+    items = body["items"] if isinstance(body, dict) and "items" in body else body
+    assert items == [], body
+
+
+def about_tenant(tenant_id: str) -> Callable[[Any], None]:
+    def check(response: Any) -> None:
+        body = response.json()
+        assert body.get("tenant_id", body.get("id")) == tenant_id, body
+
+    return check
+
+
+def dead_letters_of(tenant_id: str) -> Callable[[Any], None]:
+    def check(response: Any) -> None:
+        items = response.json()["items"]
+        assert items and all(item["tenant_id"] == tenant_id for item in items), items
+
+    return check
+
+
+def csv_body(text: str) -> bytes:
+    return text.encode()
+
+
+def _telemetry(suffix: str) -> Callable[[World], Req]:
+    return lambda w: Req("GET", f"/api/v1/devices/{w.device['id']}/{suffix}?{WINDOW}", expect=status(200))
+
+
+def _login(tenant: str, username: str, password: str, expect: int) -> Req:
+    body = {"tenant": tenant, "username": username, "password": password}
+    return Req("POST", "/api/v1/auth/token", json=body, headers={}, expect=status(expect))
+
+
+ROUTES: dict[tuple[str, str], RouteSpec] = {
+    # --- public ---------------------------------------------------------------------------------------------
+    ("GET", "/healthz"): RouteSpec("public", lambda w: Req("GET", "/healthz", expect=status(200))),
+    ("GET", "/metrics"): RouteSpec("public", lambda w: Req("GET", "/metrics", expect=status(200))),
+    ("GET", "/openapi.json"): RouteSpec("public", lambda w: Req("GET", "/openapi.json", expect=status(200))),
+    ("GET", "/docs"): RouteSpec("public", lambda w: Req("GET", "/docs", expect=status(200))),
+    ("GET", "/docs/oauth2-redirect"): RouteSpec(
+        "public", lambda w: Req("GET", "/docs/oauth2-redirect", expect=status(200))
+    ),
+    ("POST", "/api/v1/auth/token"): RouteSpec(
+        "public",
+        lambda w: _login(w.tenant.id, f"admin-{w.tenant.id}", "password-1", 200),
+        lambda a, b: [
+            # A's admin with A's password cannot sign in to B, nor B's user to A.
+            _login(b.tenant.id, f"admin-{a.tenant.id}", "password-1", 401),
+            _login(a.tenant.id, b.user["username"], "correct-horse", 401),
+        ],
+    ),
+    ("POST", "/api/v1/ingest/telemetry"): RouteSpec(
+        "device",
+        lambda w: Req(
+            "POST",
+            "/api/v1/ingest/telemetry",
+            json={w.keys[0]: 1.5},
+            headers=bearer(w.device["token"]),
+            expect=status(200),
+        ),
+        lambda a, b: [
+            # A's device stores under A's device only; a user's token is no device token.
+            Req(
+                "POST",
+                "/api/v1/ingest/telemetry",
+                json={a.keys[0]: 2.5},
+                headers=bearer(a.device["token"]),
+                expect=status(200),
+            ),
+            Req("POST", "/api/v1/ingest/telemetry", json={b.keys[0]: 3.5}, expect=status(401)),
+        ],
+    ),
+    # --- the caller, the tenant ----------------------------------------------------------------------------
+    ("POST", "/api/v1/auth/logout"): RouteSpec(
+        "self",
+        lambda w: Req("POST", "/api/v1/auth/logout", expect=status(204)),
+        lambda a, b: [Req("POST", "/api/v1/auth/logout", expect=status(204))],
+    ),
+    ("GET", "/api/v1/me"): RouteSpec(
+        "self",
+        lambda w: Req("GET", "/api/v1/me", expect=status(200)),
+        lambda a, b: [Req("GET", "/api/v1/me", expect=status(200), check=about_tenant(a.tenant.id))],
+    ),
+    ("GET", "/api/v1/tenant"): RouteSpec(
+        "self",
+        lambda w: Req("GET", "/api/v1/tenant", expect=status(200)),
+        lambda a, b: [Req("GET", "/api/v1/tenant", expect=status(200), check=about_tenant(a.tenant.id))],
+    ),
+    ("PATCH", "/api/v1/tenant"): RouteSpec(
+        "tenant",
+        lambda w: Req("PATCH", "/api/v1/tenant", json={"name_en": "Renamed"}, expect=status(200)),
+        lambda a, b: [
+            Req(
+                "PATCH",
+                "/api/v1/tenant",
+                json={"name": "A 시", "retention_days": 30},
+                expect=status(200),
+                check=about_tenant(a.tenant.id),
+            )
+        ],
+    ),
+    # --- departments, users, API keys ----------------------------------------------------------------------
+    ("GET", "/api/v1/departments"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/departments", expect=status(200)),
+        lambda a, b: [Req("GET", "/api/v1/departments", expect=status(200), check=no_ids(b.department["id"]))],
+    ),
+    ("POST", "/api/v1/departments"): RouteSpec(
+        "users",
+        lambda w: Req("POST", "/api/v1/departments", json={"name": "role-test"}, expect=status(201)),
+        # Names are unique per tenant only: B's name is free in A (a 409 would reveal B's data).
+        lambda a, b: [
+            Req(
+                "POST",
+                "/api/v1/departments",
+                json={"name": b.department["name"]},
+                expect=status(201),
+                echo=True,
+                reuses_name=True,
+            )
+        ],
+    ),
+    ("GET", "/api/v1/users"): RouteSpec(
+        "users",
+        lambda w: Req("GET", "/api/v1/users", expect=status(200)),
+        lambda a, b: [Req("GET", "/api/v1/users", expect=status(200), check=no_ids(b.user["id"]))],
+    ),
+    ("POST", "/api/v1/users"): RouteSpec(
+        "users",
+        lambda w: Req("POST", "/api/v1/users", json={"username": "role-test", "role": "viewer"}, expect=status(201)),
+        lambda a, b: [
+            Req(
+                "POST",
+                "/api/v1/users",
+                json={"username": "in-b-department", "role": "viewer", "department_id": b.department["id"]},
+                expect=status(404, 422),
+            ),
+            Req(
+                "POST",
+                "/api/v1/users",
+                json={"username": b.user["username"], "role": "viewer"},
+                expect=status(201),
+                echo=True,
+                reuses_name=True,
+            ),
+        ],
+    ),
+    ("GET", "/api/v1/users/{user_id}"): RouteSpec(
+        "users",
+        lambda w: Req("GET", f"/api/v1/users/{w.user['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/users/{b.user['id']}")],
+    ),
+    ("PATCH", "/api/v1/users/{user_id}"): RouteSpec(
+        "users",
+        lambda w: Req("PATCH", f"/api/v1/users/{w.user['id']}", json={"display_name": "x"}, expect=status(200)),
+        lambda a, b: [
+            Req("PATCH", f"/api/v1/users/{b.user['id']}", json={"active": False, "display_name": "hijacked"}),
+            Req("PATCH", f"/api/v1/users/{b.user['id']}", json={"role": "admin", "password": "taken-over-1"}),
+        ],
+    ),
+    ("GET", "/api/v1/api-keys"): RouteSpec(
+        "users",
+        lambda w: Req("GET", "/api/v1/api-keys", expect=status(200)),
+        lambda a, b: [Req("GET", "/api/v1/api-keys", expect=status(200), check=no_ids(b.api_key["id"]))],
+    ),
+    ("POST", "/api/v1/api-keys"): RouteSpec(
+        "users",
+        lambda w: Req("POST", "/api/v1/api-keys", json={"name": "role-test"}, expect=status(201)),
+        lambda a, b: [Req("POST", "/api/v1/api-keys", json={"name": "as-b", "user_id": b.user["id"]})],
+    ),
+    ("DELETE", "/api/v1/api-keys/{key_id}"): RouteSpec(
+        "users",
+        lambda w: Req("DELETE", f"/api/v1/api-keys/{w.api_key['id']}", expect=status(204)),
+        lambda a, b: [Req("DELETE", f"/api/v1/api-keys/{b.api_key['id']}")],
+    ),
+    # --- districts -------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/districts"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/districts", expect=status(200)),
+        lambda a, b: [Req("GET", "/api/v1/districts", expect=status(200))],
+    ),
+    ("PUT", "/api/v1/districts"): RouteSpec(
+        "tenant",
+        lambda w: Req(
+            "PUT", "/api/v1/districts", json=district_collection("9999999", "시험동", 127, 37), expect=status(200)
+        ),
+        # The same code in A replaces A's districts only.
+        lambda a, b: [
+            Req(
+                "PUT",
+                "/api/v1/districts",
+                json=district_collection(b.district_code, "A-dong", 127.0, 37.0),
+                expect=status(200),
+            )
+        ],
+    ),
+    # --- profiles --------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/profiles"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/profiles", expect=status(200)),
+        lambda a, b: [
+            Req(
+                "GET",
+                "/api/v1/profiles",
+                expect=status(200),
+                check=no_ids(b.profile["id"], b.spare_profile["id"], b.device["profile_id"]),
+            )
+        ],
+    ),
+    ("POST", "/api/v1/profiles"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", "/api/v1/profiles", json={"name": "role-test"}, expect=status(201)),
+        lambda a, b: [
+            Req(
+                "POST",
+                "/api/v1/profiles",
+                json={"name": b.profile["name"]},
+                expect=status(201),
+                echo=True,
+                reuses_name=True,
+            )
+        ],
+    ),
+    ("GET", "/api/v1/profiles/{profile_id}"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"/api/v1/profiles/{w.profile['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/profiles/{b.profile['id']}")],
+    ),
+    ("PATCH", "/api/v1/profiles/{profile_id}"): RouteSpec(
+        "devices",
+        lambda w: Req("PATCH", f"/api/v1/profiles/{w.profile['id']}", json={"description": "x"}, expect=status(200)),
+        lambda a, b: [
+            Req("PATCH", f"/api/v1/profiles/{b.profile['id']}", json={"description": "hijacked", "keys": []}),
+        ],
+    ),
+    ("DELETE", "/api/v1/profiles/{profile_id}"): RouteSpec(
+        "devices",
+        lambda w: Req("DELETE", f"/api/v1/profiles/{w.spare_profile['id']}", expect=status(204)),
+        lambda a, b: [Req("DELETE", f"/api/v1/profiles/{b.spare_profile['id']}")],
+    ),
+    # --- devices ---------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/devices"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/devices", expect=status(200)),
+        lambda a, b: [
+            Req("GET", "/api/v1/devices", expect=status(200), check=no_ids(b.device["id"], b.spare_device["id"])),
+            Req("GET", f"/api/v1/devices?profile_id={b.profile['id']}", expect=status(200), check=empty_list),
+            Req("GET", f"/api/v1/devices?district_code={b.district_code}", expect=status(200), check=empty_list),
+        ],
+    ),
+    ("POST", "/api/v1/devices"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", "/api/v1/devices", json={"name": "role-test"}, expect=status(201)),
+        lambda a, b: [
+            Req("POST", "/api/v1/devices", json={"name": "x1", "profile": b.profile["id"]}, expect=status(404, 422)),
+            Req(
+                "POST",
+                "/api/v1/devices",
+                json={"name": "x2", "profile": b.profile["name"]},
+                expect=status(404, 422),
+                echo=True,
+            ),
+            Req("POST", "/api/v1/devices", json={"name": "x3", "gateway_id": b.device["id"]}, expect=status(404, 422)),
+        ],
+    ),
+    ("POST", "/api/v1/devices/import"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "POST", "/api/v1/devices/import", content=csv_body("name\nrole-test-import\n"), expect=status(201)
+        ),
+        lambda a, b: [
+            Req(
+                "POST",
+                "/api/v1/devices/import",
+                content=csv_body(f"name,profile\nimp-1,{b.profile['name']}\n"),
+                expect=status(422),
+                echo=True,
+            ),
+            Req(
+                "POST",
+                "/api/v1/devices/import",
+                content=csv_body(f"name,gateway\nimp-2,{b.device['name']}\n"),
+                expect=status(422),
+                echo=True,
+            ),
+        ],
+    ),
+    ("GET", "/api/v1/devices/{device_id}"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"/api/v1/devices/{w.device['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/devices/{b.device['id']}")],
+    ),
+    ("PATCH", "/api/v1/devices/{device_id}"): RouteSpec(
+        "devices",
+        lambda w: Req("PATCH", f"/api/v1/devices/{w.device['id']}", json={"attributes": {}}, expect=status(200)),
+        lambda a, b: [
+            Req("PATCH", f"/api/v1/devices/{b.device['id']}", json={"name": "hijacked", "attributes": {}}),
+            Req("PATCH", f"/api/v1/devices/{b.spare_device['id']}", json={"profile": a.profile["id"]}),
+        ],
+    ),
+    ("DELETE", "/api/v1/devices/{device_id}"): RouteSpec(
+        "devices",
+        lambda w: Req("DELETE", f"/api/v1/devices/{w.spare_device['id']}", expect=status(204)),
+        lambda a, b: [Req("DELETE", f"/api/v1/devices/{b.spare_device['id']}")],
+    ),
+    ("POST", "/api/v1/devices/{device_id}/rotate-token"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", f"/api/v1/devices/{w.spare_device['id']}/rotate-token", expect=status(200)),
+        lambda a, b: [Req("POST", f"/api/v1/devices/{b.device['id']}/rotate-token")],
+    ),
+    # --- telemetry and dead letters ---------------------------------------------------------------------------
+    ("GET", "/api/v1/devices/{device_id}/latest"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"/api/v1/devices/{w.device['id']}/latest", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/devices/{b.device['id']}/latest")],
+    ),
+    ("GET", "/api/v1/devices/{device_id}/telemetry"): RouteSpec(
+        "read",
+        _telemetry("telemetry"),
+        lambda a, b: [
+            Req("GET", f"/api/v1/devices/{b.device['id']}/telemetry?{WINDOW}"),
+            Req("GET", f"/api/v1/devices/{b.device['id']}/telemetry?{WINDOW}&interval=1h&keys={b.keys[0]}", echo=True),
+        ],
+    ),
+    ("GET", "/api/v1/devices/{device_id}/telemetry.csv"): RouteSpec(
+        "read",
+        _telemetry("telemetry.csv"),
+        lambda a, b: [Req("GET", f"/api/v1/devices/{b.device['id']}/telemetry.csv?{WINDOW}")],
+    ),
+    ("GET", "/api/v1/dead-letters"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/dead-letters", expect=status(200)),
+        lambda a, b: [
+            Req("GET", "/api/v1/dead-letters", expect=status(200), check=dead_letters_of(a.tenant.id)),
+            Req("GET", f"/api/v1/dead-letters?device_id={b.device['id']}", expect=status(200), check=empty_list),
+        ],
+    ),
+}
+
+PUBLIC = {route for route, spec in ROUTES.items() if spec.access == "public"}
+
+
+def snapshot(client: TestClient, world: World) -> dict[str, Any]:
+    """Everything the tenant can see through the API, as its admin sees it."""
+    paths = [
+        "/api/v1/tenant",
+        "/api/v1/departments",
+        "/api/v1/users",
+        "/api/v1/api-keys",
+        "/api/v1/districts",
+        "/api/v1/profiles",
+        "/api/v1/devices",
+        "/api/v1/dead-letters",
+    ]
+    for device in (world.device, world.spare_device):
+        paths += [
+            f"/api/v1/devices/{device['id']}",
+            f"/api/v1/devices/{device['id']}/latest",
+            f"/api/v1/devices/{device['id']}/telemetry?{WINDOW}",
+            f"/api/v1/devices/{device['id']}/telemetry?{WINDOW}&interval=1d&agg=sum",
+            f"/api/v1/devices/{device['id']}/telemetry.csv?{WINDOW}",
+        ]
+    out = {}
+    for path in paths:
+        response = client.get(path, headers=world.admin)
+        assert response.status_code == 200, (path, response.text)
+        out[path] = response.text
+    return out
+
+
+@pytest.fixture
+def worlds(make_world: Callable[[str, str, str], World]) -> tuple[World, World]:
+    return make_world(A_ID, "Aown", "3113025"), make_world(B_ID, "Bsecret", "4111156")
+
+
+def test_every_route_is_covered(client: TestClient) -> None:
+    routes = app_routes(client.app)
+    missing = routes - ROUTES.keys()
+    assert not missing, f"routes with no isolation/role entry in ROUTES: {sorted(missing)}"
+    stale = ROUTES.keys() - routes
+    assert not stale, f"ROUTES names routes the app does not have: {sorted(stale)}"
+    # Every route with a path parameter is aimed at the other tenant's object by id.
+    for (method, path), spec in ROUTES.items():
+        if "{" in path:
+            assert spec.cross is not None and spec.access != "public", (method, path)
+
+
+def test_write_routes_need_more_than_read_access() -> None:
+    for (method, path), spec in ROUTES.items():
+        if method != "GET" and spec.access in ("read", "self"):
+            assert path == "/api/v1/auth/logout", f"{method} {path} would let viewers write"
+
+
+def test_tenant_a_cannot_read_or_change_tenant_b(client: TestClient, worlds: tuple[World, World]) -> None:
+    a, b = worlds
+    before = snapshot(client, b)
+    calls = [(route, req) for route, spec in ROUTES.items() for req in spec.cross(a, b)]
+    # Requests naming B's things go last (lists are checked before), creations reusing B's names at the very end.
+    calls.sort(key=lambda item: (item[1].reuses_name, item[1].echo))
+    covered = {route for route, _ in calls}
+    authenticated = {route for route, spec in ROUTES.items() if spec.access != "public"}
+    assert authenticated <= covered, f"not tried against the other tenant: {sorted(authenticated - covered)}"
+    problems: list[str] = []
+    for (method, template), req in calls:
+        response = req.send(client, a.admin)
+        where = f"{method} {template} as {req.method} {req.path}"
+        if response.status_code not in req.expect:
+            problems.append(f"{where}: {response.status_code} not in {sorted(req.expect)}: {response.text[:300]}")
+            continue
+        if response.status_code >= 400:
+            error = response.json().get("error", {})
+            if not (error.get("code") and error.get("message") and error.get("message_ko")):
+                problems.append(f"{where}: error without the documented shape: {response.text[:300]}")
+        if not req.echo:
+            leaked = [s for s in b.secrets() if s in response.text]
+            if leaked:
+                problems.append(f"{where}: answer contains B's data {leaked}: {response.text[:300]}")
+        if req.check is not None:
+            try:
+                req.check(response)
+            except AssertionError as exc:
+                problems.append(f"{where}: {exc}")
+    assert not problems, "\n".join(problems)
+    assert snapshot(client, b) == before, "tenant B's data changed"
+    # B's credentials were neither revoked nor rotated by A.
+    for token in (b.api_key["token"], b.session_token):
+        assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    assert ingest(client, b.device["token"], {b.keys[0]: 4.5}).status_code == 200
+    assert ingest(client, b.spare_device["token"], {b.keys[0]: 4.5}).status_code == 200
+
+
+def test_public_routes_need_no_token_and_show_no_tenant_data(client: TestClient, worlds: tuple[World, World]) -> None:
+    a, b = worlds
+    for route in sorted(PUBLIC):
+        response = ROUTES[route].own(a).send(client, {})
+        assert response.status_code == 200, (route, response.status_code, response.text[:200])
+        for world in (a, b):
+            assert not [s for s in world.secrets() if s in response.text], route
+
+
+def test_a_device_token_only_ever_writes_its_own_device(
+    client: TestClient, worlds: tuple[World, World], platform: Platform
+) -> None:
+    a, b = worlds
+    b_latest = client.get(f"/api/v1/devices/{b.device['id']}/latest", headers=b.admin).json()
+    # Even naming B's keys and B's device id in the message stores nothing for B.
+    message = [
+        {"ts": T0 + 10 * DAY // 10, "values": {a.keys[0]: 7.0}},
+        {"device_id": b.device["id"], b.keys[0]: 8.0},
+    ]
+    response = ingest(client, a.device["token"], message)
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 1
+    assert client.get(f"/api/v1/devices/{b.device['id']}/latest", headers=b.admin).json() == b_latest
+    latest = client.get(f"/api/v1/devices/{a.device['id']}/latest", headers=a.admin).json()
+    assert latest["values"][a.keys[0]]["value"] == 7.0
+    assert b.keys[0] not in latest["values"]
+    # The dead letter of the refused part belongs to A, not B.
+    letters = client.get("/api/v1/dead-letters", headers=b.admin).json()["items"]
+    assert all(letter["tenant_id"] == B_ID for letter in letters)
+
+
+def test_a_new_device_never_inherits_data_of_a_deleted_one(client: TestClient, worlds: tuple[World, World]) -> None:
+    """SQLite may reuse the id of the newest deleted row: the new device of A must start empty."""
+    a, b = worlds
+    doomed = client.post("/api/v1/devices", json={"name": "Bsecret-doomed"}, headers=b.admin).json()
+    assert ingest(client, doomed["token"], {"Bsecret_level": 99.0}).status_code == 200
+    assert client.delete(f"/api/v1/devices/{doomed['id']}", headers=b.admin).status_code == 204
+    fresh = client.post("/api/v1/devices", json={"name": "Aown-fresh"}, headers=a.admin)
+    assert fresh.status_code == 201
+    device_id = fresh.json()["id"]
+    latest = client.get(f"/api/v1/devices/{device_id}/latest", headers=a.admin)
+    assert latest.json()["values"] == {}
+    end = T0 + 400 * DAY
+    for query in ("", "&interval=1d&agg=count", "&interval=1m&agg=count"):
+        series = client.get(
+            f"/api/v1/devices/{device_id}/telemetry?start={T0 - DAY}&end={end}&keys=Bsecret_level{query}",
+            headers=a.admin,
+        )
+        assert series.status_code == 200, series.text
+        assert series.json()["data"] == {"Bsecret_level": []}, series.text
+    assert "Bsecret" not in client.get(f"/api/v1/devices/{device_id}/telemetry.csv", headers=a.admin).text
+
+
+ROLE_ROUTES = sorted(route for route, spec in ROUTES.items() if spec.access in ALLOWED)
+
+
+def test_roles_are_enforced_on_every_route(client: TestClient, worlds: tuple[World, World]) -> None:
+    a, _b = worlds
+    problems = []
+    for role, (method, path) in itertools.product((Role.VIEWER, Role.CASEWORKER, Role.OPERATOR), ROLE_ROUTES):
+        spec = ROUTES[(method, path)]
+        allowed = role in ALLOWED[spec.access]
+        if not allowed:
+            response = spec.own(a).send(client, a.tenant.headers[role])
+            if response.status_code != 403 or response.json()["error"]["code"] != "forbidden":
+                problems.append(f"{role} {method} {path}: {response.status_code} {response.text[:200]}")
+        elif method == "GET":
+            response = spec.own(a).send(client, a.tenant.headers[role])
+            if response.status_code != 200:
+                problems.append(f"{role} {method} {path}: expected 200, got {response.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+def test_role_table_matches_the_rules() -> None:
+    """Viewers and caseworkers never write; operators never manage users."""
+    for (method, path), spec in ROUTES.items():
+        if spec.access not in ALLOWED:
+            continue
+        roles = ALLOWED[spec.access]
+        if method != "GET" and path != "/api/v1/auth/logout":
+            assert Role.VIEWER not in roles and Role.CASEWORKER not in roles, (method, path)
+        if path.startswith(("/api/v1/users", "/api/v1/api-keys")) or (method != "GET" and "department" in path):
+            assert roles == {Role.ADMIN}, (method, path)
+
+
+def test_every_route_but_the_public_ones_wants_a_token(client: TestClient, worlds: tuple[World, World]) -> None:
+    a, _b = worlds
+    problems = []
+    for (method, path), spec in sorted(ROUTES.items()):
+        if spec.access == "public":
+            continue
+        req = spec.own(a)
+        for label, headers in (
+            ("no token", {}),
+            ("unknown token", bearer("mau_key_not-a-real-token")),
+            ("malformed header", {"Authorization": "Basic dXNlcjpwdw=="}),
+            # A device's token is no user's token, and a user's token is no device's token.
+            ("wrong kind of token", bearer(a.api_key["token"] if spec.access == "device" else a.device["token"])),
+        ):
+            response = client.request(
+                req.method,
+                req.path,
+                json=req.json,
+                content=req.content,
+                headers={**headers, **({"Content-Type": "text/csv"} if req.content else {})},
+            )
+            if response.status_code != 401 or response.json()["error"]["code"] != "unauthorized":
+                problems.append(f"{method} {path} with {label}: {response.status_code} {response.text[:200]}")
+            elif response.headers.get("www-authenticate", "").lower() != "bearer":
+                problems.append(f"{method} {path} with {label}: 401 without WWW-Authenticate: Bearer")
+    assert not problems, "\n".join(problems)
