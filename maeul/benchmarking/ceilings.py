@@ -210,9 +210,7 @@ def broker_ceiling(
     progress = progress or NoProgress()
     warmup = min(2.0, seconds * 0.2)
     with tempfile.TemporaryDirectory(prefix="maeul-bench-broker-") as tmp, bench_broker(Path(tmp)) as broker:
-        subscriber = _CountingSubscriber(
-            broker.host, broker.port, INGEST_USER, broker.ingest_password, receive_maximum
-        )
+        subscriber = _CountingSubscriber(broker.host, broker.port, INGEST_USER, broker.ingest_password, receive_maximum)
         subscriber.start()
         try:
             with PublisherGroup(

@@ -35,7 +35,8 @@ class CpuMeter:
     """CPU used by named groups of processes between :meth:`start` and :meth:`stop`, in % of one core.
 
     ``groups`` maps a name to a function giving the group's pids (asked at start and at stop; a process
-    seen only at stop counts from zero). ``machine`` is the whole machine's busy share in % of all cores.
+    seen only at stop counts from zero). ``machine`` is the whole machine's busy share in % of all cores;
+    ``others`` the busy time of every other process in % of one core (noise on a shared machine).
     """
 
     def __init__(self, groups: Mapping[str, Callable[[], Sequence[int]]]) -> None:
@@ -69,5 +70,9 @@ class CpuMeter:
             busy = machine[0] - self._machine[0]
             total = machine[1] - self._machine[1]
             if total > 0:
+                cores = os.cpu_count() or 1
+                ours = sum(shares.values())
                 shares["machine"] = round(100.0 * busy / total, 1)
+                # Busy time of processes outside the benchmark (other work on a shared machine), % of one core.
+                shares["others"] = round(max(0.0, 100.0 * cores * busy / total - ours), 1)
         return shares

@@ -54,7 +54,9 @@ class Sustained:
     cpu: dict[str, float] = field(default_factory=dict)
     batches: int = 0
     mean_batch_rows: float = 0.0
-    mean_write_ms: float = 0.0
+    mean_write_ms: float = 0.0  # Maeul's own maeul_ingest_write_seconds: one batch's transaction
+    gc_pause_s: float = 0.0  # time Maeul's process spent in the cyclic garbage collector
+    gc_full_collections: int = 0
 
     @property
     def rows_per_s(self) -> float:
@@ -104,6 +106,7 @@ class StoreFigures:
     store: str
     ceiling: InsertCeiling | None
     ingest: IngestRun | None
+    store_only: InsertCeiling | None = None
 
 
 @dataclass

@@ -71,7 +71,7 @@ class PublisherGroup:
         self._ctx: multiprocessing.context.SpawnContext = multiprocessing.get_context("spawn")
         groups = [list(device_ids[i::processes]) for i in range(max(1, min(processes, len(device_ids))))]
         self.count = len(groups)
-        self.credit: Synchronized[int] = self._ctx.Value("q", 0, lock=False)  # type: ignore[assignment]
+        self.credit: Synchronized[int] = self._ctx.Value("q", 0, lock=False)
         self.go_at = self._ctx.Value("d", 0.0, lock=False)
         self.stop_flag = self._ctx.Value("b", 0, lock=False)
         self.sent: Any = self._ctx.Array("q", self.count, lock=False)

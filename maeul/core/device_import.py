@@ -55,6 +55,8 @@ def parse_device_csv(
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         return [], [RowError(1, "the file is empty; the first line must be a header with a 'name' column")]
+    except csv.Error as exc:
+        return [], [RowError(1, f"unreadable CSV header: {exc}")]
     errors: list[RowError] = []
     unknown = [h for h in header if h not in KNOWN_COLUMNS and not h.startswith("attr.")]
     if "name" not in header:
@@ -67,7 +69,15 @@ def parse_device_csv(
         return [], errors
     rows: list[DeviceRow] = []
     seen: dict[str, int] = {}
-    for fields in reader:
+    records = iter(reader)
+    while True:
+        try:
+            fields = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(RowError(reader.line_num, f"unreadable CSV: {exc}"))
+            break
         line = reader.line_num
         if not any(f.strip() for f in fields):
             continue
@@ -88,6 +98,9 @@ def parse_device_csv(
             row_errors.append(f"a device named {name!r} already exists")
         elif name in seen:
             row_errors.append(f"name {name!r} is already used on line {seen[name]}")
+        district_code = record.get("district_code") or None
+        if district_code is not None and len(district_code) > 20:
+            row_errors.append("district_code is longer than 20 characters")
         profile = record.get("profile") or None
         if profile is not None and profile not in profiles:
             row_errors.append(f"unknown profile {profile!r}")
@@ -112,7 +125,7 @@ def parse_device_csv(
                 profile=profile,
                 lon=lon,
                 lat=lat,
-                district_code=record.get("district_code") or None,
+                district_code=district_code,
                 gateway=record.get("gateway") or None,
                 attributes={h[5:]: v for h, v in record.items() if h.startswith("attr.") and v},
             )

@@ -26,12 +26,21 @@ def parse_feature_collection(document: Any) -> tuple[list[District], list[str]]:
     seen: set[str] = set()
     for index, feature in enumerate(document.get("features") or []):
         where = f"feature {index + 1}"
-        props = feature.get("properties") or {} if isinstance(feature, dict) else {}
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if not isinstance(feature, dict):
+            errors.append(f"{where}: not a GeoJSON Feature object")
+            continue
+        props = feature.get("properties") or {}
+        geometry = feature.get("geometry")
+        if not isinstance(props, dict):
+            errors.append(f"{where}: 'properties' must be an object")
+            continue
         code = str(props.get("code") or "").strip()
         name = str(props.get("name") or "").strip()
         if not code or not name:
             errors.append(f"{where}: needs 'code' and 'name' properties")
+            continue
+        if len(code) > 20 or len(name) > 200:
+            errors.append(f"{where}: code (at most 20) or name (at most 200 characters) too long")
             continue
         if code in seen:
             errors.append(f"{where}: code {code} appears twice")

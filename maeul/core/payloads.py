@@ -17,7 +17,8 @@ import orjson
 
 from maeul.core.readings import MAX_FUTURE_MS, MIN_TS_MS, Reading, Rejection
 
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+RESERVED_KEYS = frozenset({"ts", "values"})  # they select the timestamped form
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 MAX_READINGS = 10_000
 MAX_STRING = 1_000
 
@@ -43,6 +44,8 @@ def _value(key: str, raw: Any) -> float | str | Rejection:
     if isinstance(raw, str):
         if len(raw) > MAX_STRING:
             return Rejection(f"{key}: text longer than {MAX_STRING} characters", key=key)
+        if "\x00" in raw:
+            return Rejection(f"{key}: text contains a NUL character", key=key)
         return raw
     kind = "null" if raw is None else type(raw).__name__
     return Rejection(f"{key}: unsupported value of type {kind}", key=key)
@@ -73,7 +76,7 @@ def _entry(entry: Any, now_ms: int, out: ParsedPayload) -> None:
     else:
         ts, values = now_ms, entry
     for key, raw in values.items():
-        if not KEY_PATTERN.match(key):
+        if not KEY_PATTERN.fullmatch(key):
             out.rejections.append(Rejection(f"invalid key {key[:80]!r}: use 1-64 of A-Z a-z 0-9 _ . -", ts=ts))
             continue
         value = _value(key, raw)

@@ -70,7 +70,7 @@ def parse_interval(text: str) -> int:
         number, unit = text[:-1], units[text[-1]]
     else:
         number, unit = text, 1
-    if not number.isdigit() or int(number) <= 0:
+    if not (number.isascii() and number.isdigit()) or int(number) <= 0:
         raise ValueError(f"interval {text!r}: use a positive whole number with s, m, h or d (e.g. 15m, 1h)")
     return int(number) * unit
 

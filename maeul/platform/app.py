@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from maeul.adapters.sql.alarms import AlarmListener
 from maeul.adapters.sql.engine import is_postgres, make_engine
 from maeul.adapters.sql.migrate import upgrade
 from maeul.adapters.sql.partitions import PartitionManager
@@ -14,6 +15,7 @@ from maeul.adapters.sql.telemetry_store import TelemetryStore
 from maeul.platform.ingest import IngestService
 from maeul.platform.maintenance import Maintenance
 from maeul.platform.metrics import Metrics
+from maeul.platform.notify import NotifyService
 from maeul.platform.settings import Settings
 
 log = logging.getLogger("maeul.platform")
@@ -29,6 +31,9 @@ class Platform:
     maintenance: Maintenance | None = None
     mqtt: object | None = None
     started: bool = field(default=False)
+    notify: NotifyService | None = None
+    # Passed to every alarm change (raise_alarm, acknowledge, clear_alarm, assign): they run in its transaction.
+    alarm_listeners: list[AlarmListener] = field(default_factory=list)
 
     @classmethod
     def create(cls, settings: Settings, *, migrate: bool = True) -> Platform:
@@ -42,7 +47,10 @@ class Platform:
         store = TelemetryStore(partitions.ensure_for_rows if partitions else None)
         metrics = Metrics()
         ingest = IngestService(engine, settings, metrics, store)
-        return cls(settings, engine, metrics, ingest, partitions, Maintenance(engine, partitions))
+        notify = NotifyService(engine, base_dir=settings.data_dir)
+        platform = cls(settings, engine, metrics, ingest, partitions, Maintenance(engine, partitions), notify=notify)
+        platform.alarm_listeners.append(notify.listener)
+        return platform
 
     def start(self, *, mqtt: bool = True) -> None:
         """Start the writer, then (if a broker is configured) the MQTT subscriber."""
@@ -51,6 +59,8 @@ class Platform:
         self.ingest.start()
         if self.maintenance is not None:
             self.maintenance.start()
+        if self.notify is not None:
+            self.notify.start()
         if mqtt and self.settings.mqtt_url:
             from maeul.adapters.mqtt.subscriber import MqttIngestClient
 
@@ -87,6 +97,8 @@ class Platform:
             self.mqtt.stop()  # type: ignore[attr-defined]
             self.mqtt = None
         self.ingest.stop()
+        if self.notify is not None:
+            self.notify.stop()
         if self.maintenance is not None:
             self.maintenance.stop()
         self.engine.dispose()

@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -49,6 +49,7 @@ class _Pending:
     rows: int
     done: Callable[[IngestResult], None]
     result: IngestResult
+    origin: DeadLetter  # where the message came from, kept for a dead letter if storing it fails
 
 
 class DeviceCache:
@@ -155,6 +156,7 @@ class IngestService:
         ctx: DeviceContext,
         readings: list[Reading],
         letter: DeadLetter | None,
+        origin: DeadLetter,
         done: Callable[[IngestResult], None],
         result: IngestResult,
         timeout: float | None,
@@ -164,7 +166,7 @@ class IngestService:
             raise IngestBusy("the write buffer is full; retry shortly")
         batch = DeviceBatch(ctx.device_id, ctx.retention_days, ctx.timezone, readings) if readings else None
         self.metrics.queue_rows.set(self.budget.used)
-        self._queue.put(_Pending(batch, letter, rows, done, result))
+        self._queue.put(_Pending(batch, letter, rows, done, result, origin))
 
     def submit_http(self, token: str, payload: bytes, timeout: float = 10.0) -> IngestResult | None:
         """Store a device's HTTP message and wait for the commit; None if the token is unknown."""
@@ -177,7 +179,8 @@ class IngestService:
             result.error = letter.reason
             result.malformed = letter.reason.startswith("malformed: ")
         finished = threading.Event()
-        self._enqueue(ctx, readings, letter, lambda _r: finished.set(), result, timeout)
+        origin = DeadLetter("http", "", 0, ctx.tenant_id, ctx.device_id, None, payload)
+        self._enqueue(ctx, readings, letter, origin, lambda _r: finished.set(), result, timeout)
         self.metrics.messages.labels("http", "rejected" if result.error else "accepted").inc()
         if not finished.wait(timeout=max(timeout, 30.0)):
             raise IngestBusy("storing took too long; the data may still be written, retry is safe")
@@ -193,13 +196,16 @@ class IngestService:
         readings, _rejected, letter = self._prepare(ctx, payload, "mqtt", topic)
         outcome = "accepted" if readings else "rejected"
         self.metrics.messages.labels("mqtt", outcome).inc()
-        self._enqueue(ctx, readings, letter, lambda _r: on_stored(), IngestResult(len(readings)), None)
+        origin = DeadLetter("mqtt", "", 0, ctx.tenant_id, ctx.device_id, topic, payload)
+        self._enqueue(ctx, readings, letter, origin, lambda _r: on_stored(), IngestResult(len(readings)), None)
 
     def reject_mqtt(self, topic: str, payload: bytes, reason: str, on_stored: Callable[[], None] | None = None) -> None:
         letter = DeadLetter("mqtt", reason, now_ms(), None, None, topic, payload)
         self.metrics.messages.labels("mqtt", "rejected").inc()
         self.budget.acquire(1)
-        self._queue.put(_Pending(None, letter, 1, lambda _r: on_stored() if on_stored else None, IngestResult()))
+        self._queue.put(
+            _Pending(None, letter, 1, lambda _r: on_stored() if on_stored else None, IngestResult(), letter)
+        )
 
     # --- the writer ---------------------------------------------------------------------------------------
 
@@ -288,13 +294,12 @@ class IngestService:
                 self._write([item])
             except DBAPIError as exc:
                 item.result.error = f"could not be stored: {exc.orig}"
-                letter = DeadLetter(
-                    item.letter.source if item.letter else "unknown",
-                    item.result.error,
-                    now_ms(),
-                )
-                with self.engine.begin() as conn:
-                    self.store.write_dead_letters(conn, [letter])
+                letter = replace(item.origin, reason=item.result.error, received_at=now_ms())
+                try:
+                    with self.engine.begin() as conn:
+                        self.store.write_dead_letters(conn, [letter])
+                except DBAPIError:
+                    log.exception("could not record the dead letter of a message from %s", letter.source)
 
 
 def _is_transient(exc: DBAPIError) -> bool:

@@ -77,13 +77,13 @@ class MosquittoBroker:
         self.persistence_dir.mkdir(parents=True, exist_ok=True)
         write_provision(self.provision_dir, list(accounts))
         config = render_broker_config(
-                self.host,
-                self.port,
-                self.provision_dir,
-                self.persistence_dir,
-                pid_file=self.pid_file,
-                # As root, Mosquitto drops to user "mosquitto", which cannot write into tmp_dir.
-                run_as_user="root" if os.geteuid() == 0 else None,
+            self.host,
+            self.port,
+            self.provision_dir,
+            self.persistence_dir,
+            pid_file=self.pid_file,
+            # As root, Mosquitto drops to user "mosquitto", which cannot write into tmp_dir.
+            run_as_user="root" if os.geteuid() == 0 else None,
         )
         if verbose:  # every packet in the log: for debugging tests
             config = config.replace("log_type error\n", "log_type all\n")

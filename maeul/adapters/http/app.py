@@ -9,7 +9,16 @@ from fastapi import FastAPI
 
 from maeul import __version__
 from maeul.adapters.http.errors import install_error_handlers
-from maeul.adapters.http.routes import accounts, dead_letters, devices, districts, ingest, ops, telemetry
+from maeul.adapters.http.routes import (
+    accounts,
+    dead_letters,
+    devices,
+    districts,
+    ingest,
+    notifications,
+    ops,
+    telemetry,
+)
 from maeul.platform.app import Platform
 
 DESCRIPTION = """
@@ -44,6 +53,6 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True) -> FastAPI:
     )
     app.state.platform = platform
     install_error_handlers(app)
-    for module in (ops, accounts, districts, devices, telemetry, ingest, dead_letters):
+    for module in (ops, accounts, districts, devices, telemetry, ingest, dead_letters, notifications):
         app.include_router(module.router)
     return app

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from maeul.core.roles import Role
 
@@ -17,6 +17,19 @@ DbId = Annotated[int, Field(ge=1, le=INT32_MAX)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class Patch(Strict):
+    """A partial update: a field left out keeps its value; ``NOT_NULL`` fields may not be set to null."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> Patch:
+        nulls = [name for name in self.NOT_NULL if name in self.model_fields_set and getattr(self, name) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null; leave the field out to keep its value")
+        return self
 
 
 class ErrorBody(BaseModel):
@@ -57,11 +70,11 @@ class Tenant(BaseModel):
     created_at: int
 
 
-class TenantUpdate(Strict):
-    # Leave a field out to keep it; null is refused where the value is required.
-    name: str = Field(default=None, min_length=1, max_length=200)
+class TenantUpdate(Patch):
+    NOT_NULL = ("name", "retention_days")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
-    retention_days: int = Field(default=None, ge=1, le=36500)
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
 
 
 class DepartmentCreate(Strict):
@@ -83,13 +96,14 @@ class UserCreate(Strict):
     department_id: DbId | None = None
 
 
-class UserUpdate(Strict):
-    role: Role = Field(default=None)
+class UserUpdate(Patch):
+    NOT_NULL = ("role", "active")
+    role: Role | None = None
     password: str | None = Field(default=None, min_length=8, max_length=1000)
     display_name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
     department_id: DbId | None = None
-    active: bool = Field(default=None)
+    active: bool | None = None
 
 
 class User(BaseModel):
@@ -158,11 +172,12 @@ class ProfileCreate(Strict):
         return _unique_keys(keys)
 
 
-class ProfileUpdate(Strict):
-    name: str = Field(default=None, min_length=1, max_length=100)
+class ProfileUpdate(Patch):
+    NOT_NULL = ("name", "accept_any_numeric")
+    name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
     keys: list[KeySpecModel] | None = Field(default=None, max_length=500)
-    accept_any_numeric: bool = Field(default=None)
+    accept_any_numeric: bool | None = None
     retention_days: int | None = Field(default=None, ge=1, le=36500)
 
     @field_validator("keys")
@@ -192,13 +207,14 @@ class DeviceCreate(Strict):
     gateway_id: DbId | None = None
 
 
-class DeviceUpdate(Strict):
-    name: str = Field(default=None, min_length=1, max_length=200)
+class DeviceUpdate(Patch):
+    NOT_NULL = ("name", "attributes")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
     profile: str | DbId | None = None
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     district_code: str | None = Field(default=None, max_length=20)
-    attributes: dict[str, Any] = Field(default=None)
+    attributes: dict[str, Any] | None = None
     gateway_id: DbId | None = None
 
 

@@ -144,8 +144,10 @@ def _checked(accounts: Iterable[BrokerAccount]) -> list[BrokerAccount]:
         if name in seen:
             raise ValueError(f"duplicate broker username {name!r}")
         seen.add(name)
-        if not account.password_hash.startswith(("$7$", "$6$")) or "\n" in account.password_hash:
+        if not account.password_hash.startswith(("$7$", "$6$")) or not account.password_hash.isprintable():
             raise ValueError(f"account {name!r}: password_hash is not a Mosquitto hash")
+        for topic in (*account.publish, *account.subscribe):
+            _topic(topic)
     return result
 
 

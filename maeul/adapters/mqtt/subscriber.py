@@ -17,7 +17,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from maeul.adapters.mqtt.sink import TelemetrySink
-from maeul.adapters.mqtt.topics import parse_telemetry_topic, shared_subscription
+from maeul.adapters.mqtt.topics import TELEMETRY_FILTER, parse_telemetry_topic, shared_subscription
 
 log = logging.getLogger("maeul.mqtt")
 _paho_log = logging.getLogger("maeul.mqtt.paho")
@@ -57,6 +57,8 @@ def parse_mqtt_url(url: str) -> BrokerAddress:
 class MqttIngestClient:
     """Receives telemetry on ``$share/<group>/maeul/+/+/telemetry`` and PUBACKs each message once stored.
 
+    With an empty ``share_group`` it subscribes to ``maeul/+/+/telemetry`` alone (one exclusive worker).
+
     The session is persistent (MQTT 5, clean start off, session expiry), so unacknowledged messages are
     redelivered after a reconnect or restart with the same ``client_id``: delivery is at least once.
     """
@@ -78,7 +80,9 @@ class MqttIngestClient:
             raise ValueError("a persistent session needs a non-empty client_id")
         self._address = parse_mqtt_url(url)
         self._client_id = client_id
-        self._filter = shared_subscription(share_group)
+        # An empty group means one exclusive worker: Mosquitto 2.0 restores plain subscriptions of offline
+        # sessions after a restart, but not shared ones (messages published before we resubscribe are lost).
+        self._filter = shared_subscription(share_group) if share_group else TELEMETRY_FILTER
         self._sink = sink
         self._keepalive_s = keepalive_s
         self._cond = threading.Condition()
@@ -86,6 +90,7 @@ class MqttIngestClient:
         self._connected = False
         self._subscribed = False
         self._sub_mid: int | None = None
+        self._barrier_mid: int | None = None
         self._start_error: str | None = None
         self._last_error: str | None = None
         self._stopping = False
@@ -120,9 +125,14 @@ class MqttIngestClient:
             self._running, self._stopping, self._start_error = True, False, None
         address = self._address
         log.info("connecting to mqtt://%s:%s as %r", address.host, address.port, self._client_id)
-        self._client.connect_async(
-            address.host, address.port, self._keepalive_s, clean_start=False, properties=self._connect_properties
-        )
+        try:
+            self._client.connect_async(
+                address.host, address.port, self._keepalive_s, clean_start=False, properties=self._connect_properties
+            )
+        except BaseException:
+            with self._cond:
+                self._running = False
+            raise
         self._client.loop_start()
         with self._cond:
             ready = self._cond.wait_for(lambda: self._subscribed or self._start_error is not None, timeout_s)
@@ -137,12 +147,15 @@ class MqttIngestClient:
             )
         log.info("subscribed to %s as %r", self._filter, self._client_id)
 
-    def stop(self) -> None:
+    def stop(self, flush_timeout_s: float = 5.0) -> None:
         """Disconnect (the session and its unacknowledged messages stay on the broker) and join the thread."""
         with self._cond:
             if not self._running:
                 return
             self._stopping = True
+            connected = self._connected
+        if connected:
+            self._flush_acks(flush_timeout_s)
         self._client.disconnect()
         self._client.loop_stop()
         with self._cond:
@@ -150,6 +163,22 @@ class MqttIngestClient:
             self._connected = self._subscribed = False
             self._generation += 1
         log.info("MQTT ingest %r stopped", self._client_id)
+
+    def _flush_acks(self, timeout_s: float) -> None:
+        """Wait until the broker has read every PUBACK sent so far, so none is lost when we disconnect.
+
+        Mosquitto may accept a new connection with the same client id before reading the old socket's
+        pending PUBACKs, and then drops them (the messages come again). It reads each socket in order, so
+        the SUBACK of a repeated (idempotent) SUBSCRIBE proves the earlier PUBACKs were processed.
+        """
+        with self._cond:
+            result, mid = self._client.subscribe(self._filter, options=SubscribeOptions(qos=1))
+            if result != paho.MQTT_ERR_SUCCESS or mid is None:
+                return
+            self._sub_mid = self._barrier_mid = mid
+            flushed = self._cond.wait_for(lambda: self._barrier_mid is None or not self._connected, timeout_s)
+        if not flushed:
+            log.warning("MQTT ingest %r: broker did not confirm pending acks; they may be redelivered", self._client_id)
 
     def __enter__(self) -> MqttIngestClient:
         self.start()
@@ -237,6 +266,7 @@ class MqttIngestClient:
             stopping = self._stopping
             if not stopping:
                 self._last_error = f"disconnected: {reason}"
+            self._cond.notify_all()
         if stopping:
             log.debug("MQTT ingest %r disconnected", self._client_id)
         else:
@@ -247,6 +277,8 @@ class MqttIngestClient:
             if mid != self._sub_mid:
                 return
             failures = [str(r) for r in reasons if r.is_failure or r.value < 1]
+            if mid == self._barrier_mid:
+                self._barrier_mid = None
             if failures:
                 self._last_error = self._start_error = f"subscription refused: {', '.join(failures)}"
                 log.error("MQTT ingest %r: %s", self._client_id, self._last_error)

@@ -16,6 +16,7 @@ entities = Table(
     Column("name", String(200), nullable=False),
     Column("attributes", JSON, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
 )
 Index("ix_entities_tenant_kind", entities.c.tenant_id, entities.c.kind)
 
@@ -40,6 +41,7 @@ rules = Table(
     Column("enabled", Boolean, nullable=False, server_default=true()),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
 )
 Index("ix_rules_profile", rules.c.profile_id)
 
@@ -53,6 +55,7 @@ rule_overrides = Table(
     Column("target_id", Integer, nullable=False),
     Column("params", JSON, nullable=False, comment="deep-merged into the rule's condition"),
     Column("enabled", Boolean, nullable=True, comment="null: as the rule"),
+    sqlite_autoincrement=True,
 )
 Index("ix_rule_overrides_target", rule_overrides.c.target_kind, rule_overrides.c.target_id)
 
@@ -89,6 +92,7 @@ alarms = Table(
     Column("cleared_by", Integer, nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
 )
 # One active alarm per (originator, type): enforced by the database, so concurrent workers cannot create two.
 Index(
@@ -122,5 +126,6 @@ alarm_events = Table(
     Column("action", String(20), nullable=False),
     Column("text", Text, nullable=True),
     Column("details", JSON, nullable=False),
+    sqlite_autoincrement=True,
 )
 Index("ix_alarm_events_alarm", alarm_events.c.alarm_id, alarm_events.c.id)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from maeul.adapters.mqtt.passwords import mosquitto_password_hash
 from maeul.adapters.sql.accounts import get_tenant
 from maeul.adapters.sql.errors import Conflict, Invalid, NotFound
-from maeul.adapters.sql.tables import ROLLUP_TABLES, device_profiles, devices, latest_values, telemetry
+from maeul.adapters.sql.tables import device_profiles, devices
 from maeul.core.device_import import DeviceRow
 from maeul.core.profiles import KeySpec, ProfileSpec
 from maeul.platform.clock import now_ms
@@ -211,18 +211,7 @@ def create_device(
     except IntegrityError:
         raise Conflict(f"device {name!r} already exists") from None
     device_id = int(result.inserted_primary_key[0])
-    _forget_reused_id(conn, device_id)
     return get_device(conn, tenant_id, device_id), issued.token
-
-
-def _forget_reused_id(conn: Connection, device_id: int) -> None:
-    """SQLite gives a new row the id of the newest deleted one: what was stored under that id (perhaps by
-    another tenant) belongs to the deleted device, never to the new one, so it goes. PostgreSQL never reuses ids.
-    """
-    if conn.dialect.name != "sqlite":
-        return
-    for table in (telemetry, latest_values, *ROLLUP_TABLES.values()):
-        conn.execute(delete(table).where(table.c.device_id == device_id))
 
 
 def get_device(conn: Connection, tenant_id: str, device_id: int) -> dict[str, Any]:

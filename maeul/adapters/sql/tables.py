@@ -51,6 +51,7 @@ departments = Table(
     Column("name", String(200), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     UniqueConstraint("tenant_id", "name", name="uq_departments_tenant_name"),
+    sqlite_autoincrement=True,
 )
 
 districts = Table(
@@ -78,6 +79,7 @@ users = Table(
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("created_at", BigInteger, nullable=False),
     UniqueConstraint("tenant_id", "username", name="uq_users_tenant_username"),
+    sqlite_autoincrement=True,
 )
 
 api_tokens = Table(
@@ -93,6 +95,7 @@ api_tokens = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=True),
     Column("revoked_at", BigInteger, nullable=True),
+    sqlite_autoincrement=True,
 )
 
 device_profiles = Table(
@@ -107,6 +110,7 @@ device_profiles = Table(
     Column("retention_days", Integer, nullable=True, comment="overrides the tenant's retention"),
     Column("created_at", BigInteger, nullable=False),
     UniqueConstraint("tenant_id", "name", name="uq_device_profiles_tenant_name"),
+    sqlite_autoincrement=True,
 )
 
 devices = Table(
@@ -127,6 +131,7 @@ devices = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("tenant_id", "name", name="uq_devices_tenant_name"),
+    sqlite_autoincrement=True,
 )
 Index("ix_devices_tenant_district", devices.c.tenant_id, devices.c.district_code)
 
@@ -189,5 +194,6 @@ dead_letters = Table(
     Column("payload", Text, nullable=True, comment="first 64 KiB, as received"),
     Column("reason", Text, nullable=False),
     Column("received_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
 )
 Index("ix_dead_letters_tenant_received", dead_letters.c.tenant_id, dead_letters.c.received_at)

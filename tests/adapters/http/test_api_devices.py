@@ -318,6 +318,9 @@ def test_import_rejects_unusable_files(client: TestClient, admin: dict) -> None:
     ]:
         error = assert_error(import_csv(client, admin, text), 422, "invalid_rows")
         assert error["details"][0]["line"] == 1 and fragment in error["details"][0]["message"], (text, error)
+    for text in ("name\nroom\r7\n", "name\n" + "x" * 200_000 + "\n"):  # not CSV the csv module can read
+        error = assert_error(import_csv(client, admin, text), 422, "invalid_rows")
+        assert error["details"][0]["line"] == 2 and "unreadable CSV" in error["details"][0]["message"], error
     assert device_names(client, admin) == before
 
 

@@ -8,30 +8,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_support import PahoClient
+from mqtt_support import (
+    INGEST_PASSWORD,
+    INGEST_USER,
+    MakeClient,
+    MakeDevice,
+    PahoClient,
+    base_accounts,
+    device_password,
+)
 
-from maeul.adapters.mqtt.passwords import mosquitto_password_hash
-from maeul.adapters.mqtt.provisioning import BrokerAccount, device_account, device_username, ingest_account
+from maeul.adapters.mqtt.provisioning import device_username
 from maeul.adapters.mqtt.sink import TelemetrySink
 from maeul.adapters.mqtt.subscriber import MqttIngestClient
 from maeul.testing.mosquitto import MosquittoBroker, MosquittoNotFoundError, find_mosquitto, wait_until
-
-INGEST_USER = "maeul-ingest"
-INGEST_PASSWORD = "ingest-secret"
-RAW_USER = "raw-tool"  # may publish anywhere under maeul/: used to send malformed topics
-RAW_PASSWORD = "raw-secret"
-DEVICES = {("namyangju", 7): "pw-7", ("namyangju", 8): "pw-8", ("suwon", 1): "pw-s1"}
-
-
-def device_password(tenant: str, device_id: int) -> str:
-    return DEVICES[(tenant, device_id)]
-
-
-def base_accounts() -> list[BrokerAccount]:
-    accounts = [device_account(t, d, mosquitto_password_hash(pw)) for (t, d), pw in DEVICES.items()]
-    accounts.append(ingest_account(INGEST_USER, mosquitto_password_hash(INGEST_PASSWORD)))
-    accounts.append(BrokerAccount(RAW_USER, mosquitto_password_hash(RAW_PASSWORD), publish=["maeul/#"]))
-    return accounts
 
 
 @pytest.fixture(autouse=True)
@@ -65,9 +55,6 @@ def ingest_url(broker: MosquittoBroker) -> str:
     return broker.url_for(INGEST_USER, INGEST_PASSWORD)
 
 
-MakeClient = Callable[..., MqttIngestClient]
-
-
 @pytest.fixture
 def make_client(broker: MosquittoBroker) -> Iterator[MakeClient]:
     """Build and start MqttIngestClients (fast reconnects); all are stopped at the end of the test."""
@@ -90,9 +77,6 @@ def make_client(broker: MosquittoBroker) -> Iterator[MakeClient]:
     yield make
     for client in clients:
         client.stop()
-
-
-MakeDevice = Callable[..., PahoClient]
 
 
 @pytest.fixture

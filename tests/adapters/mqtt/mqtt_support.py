@@ -12,11 +12,34 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
+from maeul.adapters.mqtt.passwords import mosquitto_password_hash
+from maeul.adapters.mqtt.provisioning import BrokerAccount, device_account, ingest_account
+from maeul.adapters.mqtt.subscriber import MqttIngestClient
 from maeul.testing.mosquitto import MosquittoBroker, wait_until
 
 TIMEOUT_S = 20.0
 NO_MATCHING_SUBSCRIBERS = 0x10  # MQTT 5 PUBACK reason: accepted, but nobody was subscribed
 _ids = itertools.count(1)
+INGEST_USER = "maeul-ingest"
+INGEST_PASSWORD = "ingest-secret"
+RAW_USER = "raw-tool"  # may publish anywhere under maeul/: used to send malformed topics
+RAW_PASSWORD = "raw-secret"
+DEVICES = {("namyangju", 7): "pw-7", ("namyangju", 8): "pw-8", ("suwon", 1): "pw-s1"}
+
+
+def device_password(tenant: str, device_id: int) -> str:
+    return DEVICES[(tenant, device_id)]
+
+
+def base_accounts() -> list[BrokerAccount]:
+    accounts = [device_account(t, d, mosquitto_password_hash(pw)) for (t, d), pw in DEVICES.items()]
+    accounts.append(ingest_account(INGEST_USER, mosquitto_password_hash(INGEST_PASSWORD)))
+    accounts.append(BrokerAccount(RAW_USER, mosquitto_password_hash(RAW_PASSWORD), publish=["maeul/#"]))
+    return accounts
+
+
+MakeClient = Callable[..., MqttIngestClient]
+MakeDevice = Callable[..., "PahoClient"]
 
 
 @dataclass(frozen=True)

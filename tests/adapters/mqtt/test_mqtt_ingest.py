@@ -7,10 +7,18 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from conftest import INGEST_USER, RAW_PASSWORD, RAW_USER, MakeClient, MakeDevice
-from mqtt_support import TIMEOUT_S, PahoClient, RecordingSink
+from mqtt_support import (
+    INGEST_USER,
+    RAW_PASSWORD,
+    RAW_USER,
+    TIMEOUT_S,
+    MakeClient,
+    MakeDevice,
+    PahoClient,
+    RecordingSink,
+)
 
-from maeul.adapters.mqtt.subscriber import BrokerAddress, MqttIngestClient, MqttStartError, parse_mqtt_url
+from maeul.adapters.mqtt.subscriber import BrokerAddress, MqttStartError, parse_mqtt_url
 from maeul.testing.mosquitto import MosquittoBroker, free_port, wait_until
 
 pytestmark = pytest.mark.mqtt
@@ -204,16 +212,37 @@ def test_broker_restart_keeps_session_messages_but_forgets_the_shared_subscripti
     assert sorted(numbers(again)) == [0, 1, 2, 3, 4, 6]
 
 
+def test_exclusive_subscription_survives_a_broker_restart(
+    broker: MosquittoBroker, make_client: MakeClient, device: Device
+) -> None:
+    """With an empty share group the plain subscription is restored by Mosquitto: nothing is dropped."""
+    sink = RecordingSink()
+    client = make_client("ingest-solo", sink, group="")
+    dev = device("namyangju", 7)
+    publish_numbered(dev, TOPIC7, range(3))
+    assert wait_until(lambda: client.acked == 3, TIMEOUT_S)
+    client.stop()
+    broker.restart()
+    other = device("namyangju", 7)
+    assert other.publish(TOPIC7, b"3").value == 0  # Success: the offline session is still subscribed
+    again = RecordingSink()
+    make_client("ingest-solo", again, group="")
+    other.publish(TOPIC7, b"4")
+    assert wait_until(lambda: again.count() >= 2, TIMEOUT_S)
+    assert numbers(again) == [3, 4]
+
+
 def test_start_fails_fast_with_bad_credentials(broker: MosquittoBroker, make_client: MakeClient) -> None:
     with pytest.raises(MqttStartError, match="Not authorized"):
         make_client("ingest-1", RecordingSink(), url=broker.url_for(INGEST_USER, "wrong"))
 
 
-def test_start_times_out_when_no_broker_listens(broker: MosquittoBroker) -> None:
-    client = MqttIngestClient(f"mqtt://u:p@127.0.0.1:{free_port()}", "ingest-1", "maeul", RecordingSink())
+def test_start_times_out_when_no_broker_listens(make_client: MakeClient) -> None:
+    url = f"mqtt://u:p@127.0.0.1:{free_port()}"
+    client = make_client("ingest-1", RecordingSink(), url=url, start=False)
     with pytest.raises(MqttStartError, match=r"timed out after 1\.5s \(last error: connection failed"):
         client.start(timeout_s=1.5)
-    client.stop()  # idempotent
+    assert not client.is_subscribed
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DEVICES, INGEST_PASSWORD, INGEST_USER
-from mqtt_support import connect_reason
+from mqtt_support import DEVICES, INGEST_PASSWORD, INGEST_USER, connect_reason
 
 from maeul.adapters.mqtt.passwords import mosquitto_password_hash, verify_mosquitto_password
 from maeul.adapters.mqtt.provisioning import BrokerAccount

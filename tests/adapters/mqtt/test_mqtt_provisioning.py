@@ -7,8 +7,15 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import INGEST_PASSWORD, INGEST_USER, MakeDevice, base_accounts, device_password
-from mqtt_support import TIMEOUT_S, connect_reason
+from mqtt_support import (
+    INGEST_PASSWORD,
+    INGEST_USER,
+    TIMEOUT_S,
+    MakeDevice,
+    base_accounts,
+    connect_reason,
+    device_password,
+)
 
 from maeul.adapters.mqtt.passwords import mosquitto_password_hash
 from maeul.adapters.mqtt.provisioning import (
@@ -59,10 +66,13 @@ def test_render_files() -> None:
         BrokerAccount("a", H, subscribe=[""]),
     ],
 )
-def test_render_rejects_unsafe_accounts(account: BrokerAccount) -> None:
+def test_render_rejects_unsafe_accounts(account: BrokerAccount, tmp_path: Path) -> None:
+    for render in (render_password_file, render_acl_file):
+        with pytest.raises(ValueError):
+            render([account])
     with pytest.raises(ValueError):
-        render_acl_file([account])
-        render_password_file([account])
+        write_provision(tmp_path, [account])
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 def test_render_rejects_duplicate_usernames() -> None:
@@ -111,7 +121,9 @@ def test_anonymous_clients_are_refused(broker: MosquittoBroker) -> None:
 @pytest.mark.mqtt
 def test_provision_new_device_and_reload_by_sighup(broker: MosquittoBroker) -> None:
     assert connect_reason(broker, "suwon/2", "new-pw").is_failure
-    write_provision(broker.provision_dir, [*base_accounts(), device_account("suwon", 2, mosquitto_password_hash("new-pw"))])
+    write_provision(
+        broker.provision_dir, [*base_accounts(), device_account("suwon", 2, mosquitto_password_hash("new-pw"))]
+    )
     reloads = broker.log_text().count("Reloading config.")
     assert reload_broker(broker.pid_file) is True
     assert wait_until(lambda: broker.log_text().count("Reloading config.") > reloads, TIMEOUT_S)

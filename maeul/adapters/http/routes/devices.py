@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, status
@@ -181,7 +182,11 @@ async def _run_import(platform: Any, tenant_id: str, text: str) -> ImportResult:
         with platform.engine.begin() as conn:
             profiles = {p["name"] for p in repo.list_profiles(conn, tenant_id)}
             existing = set(repo.device_names(conn, tenant_id))
-            rows, errors = parse_device_csv(text, profiles=profiles, existing_names=existing)
+            try:
+                rows, errors = parse_device_csv(text, profiles=profiles, existing_names=existing)
+            except csv.Error as exc:  # e.g. a stray carriage return, or a field longer than the csv module allows
+                message = f"the file is not readable as CSV ({exc}); nothing was imported"
+                raise ApiError(422, "invalid", message) from None
             if errors:
                 raise ApiError(
                     422,

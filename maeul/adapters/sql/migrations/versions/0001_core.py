@@ -80,6 +80,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.UniqueConstraint("tenant_id", "name", name="uq_departments_tenant_name"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "districts",
@@ -103,6 +104,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean, nullable=False, server_default=true),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.UniqueConstraint("tenant_id", "username", name="uq_users_tenant_username"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "api_tokens",
@@ -117,6 +119,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.BigInteger, nullable=True),
         sa.Column("revoked_at", sa.BigInteger, nullable=True),
         sa.UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "device_profiles",
@@ -129,6 +132,7 @@ def upgrade() -> None:
         sa.Column("retention_days", sa.Integer, nullable=True),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.UniqueConstraint("tenant_id", "name", name="uq_device_profiles_tenant_name"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "devices",
@@ -148,6 +152,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.BigInteger, nullable=False),
         sa.UniqueConstraint("tenant_id", "name", name="uq_devices_tenant_name"),
         sa.UniqueConstraint("token_hash", name="uq_devices_token_hash"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_devices_tenant_district", "devices", ["tenant_id", "district_code"])
     _telemetry(dialect)
@@ -173,6 +178,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text, nullable=True),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("received_at", sa.BigInteger, nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_dead_letters_tenant_received", "dead_letters", ["tenant_id", "received_at"])
 

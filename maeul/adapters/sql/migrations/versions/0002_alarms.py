@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("attributes", sa.JSON, nullable=False),
         sa.Column("created_at", sa.BigInteger, nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_entities_tenant_kind", "entities", ["tenant_id", "kind"])
     op.create_table(
@@ -49,6 +50,7 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.Column("updated_at", sa.BigInteger, nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_rules_profile", "rules", ["profile_id"])
     op.create_table(
@@ -60,6 +62,7 @@ def upgrade() -> None:
         sa.Column("target_id", sa.Integer, nullable=False),
         sa.Column("params", sa.JSON, nullable=False),
         sa.Column("enabled", sa.Boolean, nullable=True),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_rule_overrides_target", "rule_overrides", ["target_kind", "target_id"])
     op.create_table(
@@ -92,6 +95,7 @@ def upgrade() -> None:
         sa.Column("cleared_by", sa.Integer, nullable=True),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.Column("updated_at", sa.BigInteger, nullable=False),
+        sqlite_autoincrement=True,
     )
     cleared = sa.column("cleared", sa.Boolean)
     op.create_index(
@@ -119,6 +123,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(20), nullable=False),
         sa.Column("text", sa.Text, nullable=True),
         sa.Column("details", sa.JSON, nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_alarm_events_alarm", "alarm_events", ["alarm_id", "id"])
 

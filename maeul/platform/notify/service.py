@@ -1,0 +1,134 @@
+"""The notification service of a platform: the alarm listener, the escalation scheduler and the dispatchers."""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from maeul.adapters.notify.registry import build_channels
+from maeul.adapters.sql import notify_outbox as store
+from maeul.core.notify.backoff import Backoff
+from maeul.core.notify.storm import StormRule
+from maeul.platform.clock import now_ms
+from maeul.platform.notify.dispatcher import Dispatcher
+from maeul.platform.notify.escalator import Escalator
+from maeul.platform.notify.planner import Planner
+from maeul.platform.notify.registries import Builder, Registries
+from maeul.platform.notify.workers import Loop
+
+log = logging.getLogger("maeul.notify")
+
+
+@dataclass(frozen=True)
+class NotifyOptions:
+    """Storm control, retries and the pace of the background loops."""
+
+    storm: StormRule = field(default_factory=StormRule)
+    backoff: Backoff = field(default_factory=Backoff)
+    max_age_s: float = 24 * 3600.0
+    lease_s: float = 600.0
+    batch: int = 5
+    dispatchers: int = 2
+    dispatch_idle_s: float = 0.25
+    schedule_idle_s: float = 1.0
+
+
+class Scheduler:
+    """Runs due escalation steps and releases digests; each alarm and digest in its own transaction."""
+
+    def __init__(self, engine: Engine, escalator: Escalator, clock: Callable[[], int]) -> None:
+        self.engine = engine
+        self.escalator = escalator
+        self.clock = clock
+
+    def run_once(self) -> int:
+        """One round; returns how many rows were queued or folded into digests."""
+        now = self.clock()
+        done = 0
+        with self.engine.connect() as conn:
+            alarm_ids = store.due_escalations(conn, now)
+            groups = store.digest_groups(conn, now)
+        for alarm_id in alarm_ids:
+            try:
+                with self.engine.begin() as conn:
+                    done += self.escalator.advance(conn, alarm_id, now)
+            except Exception:
+                log.exception("escalation of alarm %s failed; trying again next round", alarm_id)
+        for group in groups:
+            try:
+                with self.engine.begin() as conn:
+                    done += self.escalator.planner.digest(conn, group, uuid.uuid4().hex)
+            except Exception:
+                log.exception("digest for %s failed; trying again next round", group[:2])
+        return done
+
+
+class NotifyService:
+    """Give :attr:`listener` to the alarm functions; :meth:`start` and :meth:`stop` run the background work.
+
+    ``clock`` (epoch ms) drives escalation delays, quiet hours, storm windows and retries: tests pass a
+    controllable one and call :meth:`run_once` instead of starting threads."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        base_dir: Path,
+        clock: Callable[[], int] = now_ms,
+        options: NotifyOptions | None = None,
+        build: Builder = build_channels,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.options = options or NotifyOptions()
+        self.planner = Planner(clock, self.options.storm)
+        self.escalator = Escalator(self.planner, clock)
+        self.listener = self.escalator
+        self.registries = Registries(base_dir, build)
+        self.scheduler = Scheduler(engine, self.escalator, clock)
+        self.dispatcher = Dispatcher(
+            engine,
+            self.registries,
+            clock,
+            backoff=self.options.backoff,
+            max_age_ms=round(self.options.max_age_s * 1000),
+            lease_ms=round(self.options.lease_s * 1000),
+            batch=self.options.batch,
+            rng=rng,
+        )
+        self._loops: list[Loop] = []
+
+    def run_once(self) -> tuple[int, int]:
+        """One scheduler round, then dispatch until nothing is due: (rows scheduled, attempts made)."""
+        scheduled = self.scheduler.run_once()
+        attempted = 0
+        while True:
+            done = self.dispatcher.run_once()
+            attempted += done
+            if not done:
+                return scheduled, attempted
+
+    def start(self) -> None:
+        if self._loops:
+            return
+        self._loops = [Loop("maeul-notify-scheduler", self.scheduler.run_once, self.options.schedule_idle_s)]
+        self._loops += [
+            Loop(f"maeul-notify-dispatch-{i + 1}", self.dispatcher.run_once, self.options.dispatch_idle_s)
+            for i in range(max(1, self.options.dispatchers))
+        ]
+        for loop in self._loops:
+            loop.start()
+
+    def stop(self) -> None:
+        """Stop the loops (a delivery under way finishes first) and close the channels."""
+        for loop in self._loops:
+            loop.stop()
+        self._loops = []
+        self.registries.close()

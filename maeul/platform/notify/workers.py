@@ -1,0 +1,46 @@
+"""Background loops: a thread that runs ``run_once`` until stopped, pausing when there was nothing to do."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger("maeul.notify")
+
+
+class Loop:
+    """Calls ``work`` (which returns how much it did) repeatedly on its own thread; waits ``idle_s`` when idle."""
+
+    def __init__(self, name: str, work: Callable[[], int], idle_s: float) -> None:
+        self.name = name
+        self.work = work
+        self.idle_s = idle_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                done = self.work()
+            except Exception:  # a failing round is logged and retried; the loop never dies
+                log.exception("%s failed; retrying in %.1f s", self.name, max(self.idle_s, 1.0))
+                done = 0
+                if self._stop.wait(max(self.idle_s, 1.0)):
+                    return
+                continue
+            if not done and self._stop.wait(self.idle_s):
+                return
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
