@@ -108,6 +108,7 @@ class IngestService:
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self.after_commit: list[Callable[[list[DeviceBatch]], None]] = []  # e.g. the rule runner
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
@@ -281,6 +282,8 @@ class IngestService:
             stored = self.store.write(conn, devices)
             self.store.write_dead_letters(conn, letters)
         rows = sum(len(d.readings) for d in devices)
+        for callback in self.after_commit:
+            callback(devices)
         self.metrics.write_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_rows.observe(rows)
         self.metrics.readings.inc(stored)

@@ -1,0 +1,305 @@
+"""Rules of device profiles, their per-device and per-entity overrides, entities (groups of devices), rule state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from maeul.adapters.sql.alarm_tables import entities, entity_devices, rule_overrides, rule_states, rules
+from maeul.adapters.sql.devices import get_device, get_profile
+from maeul.adapters.sql.errors import Invalid, NotFound
+from maeul.adapters.sql.tables import devices
+from maeul.core.rules import Rule, RuleSpecError, RuleState, merge_patch, parse_rule, resolve
+from maeul.platform.clock import now_ms
+
+
+def rule_document(row: dict[str, Any]) -> dict[str, Any]:
+    """The engine's JSON form of a stored rule (its id is the database id, as text)."""
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "alarm_type": row["alarm_type"],
+        "severity": row["severity"],
+        "condition": row["condition"],
+        "enabled": bool(row["enabled"]),
+    }
+
+
+def check_rule(document: dict[str, Any]) -> Rule:
+    try:
+        return parse_rule(document)
+    except RuleSpecError as exc:
+        raise Invalid(str(exc)) from None
+
+
+# --- rules ----------------------------------------------------------------------------------------------
+
+
+def create_rule(
+    conn: Connection,
+    tenant_id: str,
+    profile_id: int,
+    *,
+    name: str,
+    alarm_type: str,
+    severity: str,
+    condition: dict[str, Any],
+    enabled: bool = True,
+) -> dict[str, Any]:
+    get_profile(conn, tenant_id, profile_id)
+    check_rule(
+        {
+            "id": "new",
+            "name": name,
+            "alarm_type": alarm_type,
+            "severity": severity,
+            "condition": condition,
+            "enabled": enabled,
+        }
+    )
+    now = now_ms()
+    result = conn.execute(
+        insert(rules).values(
+            tenant_id=tenant_id,
+            profile_id=profile_id,
+            name=name,
+            alarm_type=alarm_type,
+            severity=severity,
+            condition=condition,
+            enabled=enabled,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return get_rule(conn, tenant_id, int(result.inserted_primary_key[0]))
+
+
+def get_rule(conn: Connection, tenant_id: str, rule_id: int) -> dict[str, Any]:
+    row = conn.execute(select(rules).where(rules.c.id == rule_id, rules.c.tenant_id == tenant_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"rule {rule_id} not found")
+    return dict(row)
+
+
+def list_rules(conn: Connection, tenant_id: str, profile_id: int | None = None) -> list[dict[str, Any]]:
+    query = select(rules).where(rules.c.tenant_id == tenant_id)
+    if profile_id is not None:
+        query = query.where(rules.c.profile_id == profile_id)
+    return [dict(r) for r in conn.execute(query.order_by(rules.c.id)).mappings()]
+
+
+def update_rule(conn: Connection, tenant_id: str, rule_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    current = get_rule(conn, tenant_id, rule_id)
+    merged = {**current, **changes}
+    check_rule(rule_document(merged))
+    if changes:
+        conn.execute(update(rules).where(rules.c.id == rule_id).values(**changes, updated_at=now_ms()))
+    return get_rule(conn, tenant_id, rule_id)
+
+
+def delete_rule(conn: Connection, tenant_id: str, rule_id: int) -> dict[str, Any]:
+    row = get_rule(conn, tenant_id, rule_id)
+    conn.execute(delete(rules).where(rules.c.id == rule_id))
+    return row
+
+
+# --- entities -------------------------------------------------------------------------------------------
+
+
+def create_entity(
+    conn: Connection, tenant_id: str, kind: str, name: str, attributes: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    result = conn.execute(
+        insert(entities).values(
+            tenant_id=tenant_id, kind=kind, name=name, attributes=attributes or {}, created_at=now_ms()
+        )
+    )
+    return get_entity(conn, tenant_id, int(result.inserted_primary_key[0]))
+
+
+def get_entity(conn: Connection, tenant_id: str, entity_id: int) -> dict[str, Any]:
+    row = (
+        conn.execute(select(entities).where(entities.c.id == entity_id, entities.c.tenant_id == tenant_id))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"entity {entity_id} not found")
+    out = dict(row)
+    out["device_ids"] = list(
+        conn.execute(
+            select(entity_devices.c.device_id)
+            .where(entity_devices.c.entity_id == entity_id)
+            .order_by(entity_devices.c.device_id)
+        ).scalars()
+    )
+    return out
+
+
+def list_entities(conn: Connection, tenant_id: str, kind: str | None = None) -> list[dict[str, Any]]:
+    query = select(entities.c.id).where(entities.c.tenant_id == tenant_id)
+    if kind:
+        query = query.where(entities.c.kind == kind)
+    return [get_entity(conn, tenant_id, i) for i in conn.execute(query.order_by(entities.c.id)).scalars()]
+
+
+def delete_entity(conn: Connection, tenant_id: str, entity_id: int) -> None:
+    get_entity(conn, tenant_id, entity_id)
+    conn.execute(delete(entities).where(entities.c.id == entity_id))
+
+
+def set_entity_devices(conn: Connection, tenant_id: str, entity_id: int, device_ids: Iterable[int]) -> dict[str, Any]:
+    get_entity(conn, tenant_id, entity_id)
+    ids = sorted(set(device_ids))
+    for device_id in ids:
+        try:
+            get_device(conn, tenant_id, device_id)
+        except NotFound:
+            raise Invalid(f"device {device_id} does not exist") from None
+    conn.execute(delete(entity_devices).where(entity_devices.c.entity_id == entity_id))
+    if ids:
+        conn.execute(insert(entity_devices), [{"entity_id": entity_id, "device_id": d} for d in ids])
+    return get_entity(conn, tenant_id, entity_id)
+
+
+# --- overrides ------------------------------------------------------------------------------------------
+
+
+def set_override(
+    conn: Connection,
+    tenant_id: str,
+    rule_id: int,
+    target_kind: str,
+    target_id: int,
+    params: dict[str, Any],
+    enabled: bool | None,
+) -> dict[str, Any]:
+    """Override a rule for one device or one entity: ``params`` is deep-merged into the rule's JSON."""
+    rule = get_rule(conn, tenant_id, rule_id)
+    if target_kind == "device":
+        get_device(conn, tenant_id, target_id)
+    elif target_kind == "entity":
+        get_entity(conn, tenant_id, target_id)
+    else:
+        raise Invalid("target_kind must be device or entity")
+    patch = dict(params) | ({"enabled": enabled} if enabled is not None else {})
+    try:
+        parse_rule(merge_patch(rule_document(rule), patch, "override"))
+    except RuleSpecError as exc:
+        raise Invalid(str(exc)) from None
+    conn.execute(
+        delete(rule_overrides).where(
+            rule_overrides.c.rule_id == rule_id,
+            rule_overrides.c.target_kind == target_kind,
+            rule_overrides.c.target_id == target_id,
+        )
+    )
+    result = conn.execute(
+        insert(rule_overrides).values(
+            tenant_id=tenant_id,
+            rule_id=rule_id,
+            target_kind=target_kind,
+            target_id=target_id,
+            params=params,
+            enabled=enabled,
+        )
+    )
+    return {
+        "id": int(result.inserted_primary_key[0]),
+        "rule_id": rule_id,
+        "target_kind": target_kind,
+        "target_id": target_id,
+        "params": params,
+        "enabled": enabled,
+    }
+
+
+def list_overrides(conn: Connection, tenant_id: str, rule_id: int) -> list[dict[str, Any]]:
+    get_rule(conn, tenant_id, rule_id)
+    rows = conn.execute(select(rule_overrides).where(rule_overrides.c.rule_id == rule_id).order_by(rule_overrides.c.id))
+    return [dict(r) for r in rows.mappings()]
+
+
+def delete_override(conn: Connection, tenant_id: str, override_id: int) -> None:
+    result = conn.execute(
+        delete(rule_overrides).where(rule_overrides.c.id == override_id, rule_overrides.c.tenant_id == tenant_id)
+    )
+    if result.rowcount == 0:
+        raise NotFound(f"override {override_id} not found")
+
+
+# --- what the runner needs ------------------------------------------------------------------------------
+
+
+def effective_rules(conn: Connection, device_id: int) -> list[Rule]:
+    """The device's rules: its profile's, with its entities' overrides (in entity id order), then its own."""
+    profile_id = conn.execute(select(devices.c.profile_id).where(devices.c.id == device_id)).scalar_one_or_none()
+    if profile_id is None:
+        return []
+    rows = conn.execute(select(rules).where(rules.c.profile_id == profile_id).order_by(rules.c.id)).mappings().all()
+    if not rows:
+        return []
+    base = [parse_rule(rule_document(dict(r))) for r in rows]
+    entity_ids = list(
+        conn.execute(
+            select(entity_devices.c.entity_id)
+            .where(entity_devices.c.device_id == device_id)
+            .order_by(entity_devices.c.entity_id)
+        ).scalars()
+    )
+    overrides = (
+        conn.execute(select(rule_overrides).where(rule_overrides.c.rule_id.in_([r["id"] for r in rows])))
+        .mappings()
+        .all()
+    )
+    groups: list[dict[str, Any]] = []
+    for entity_id in entity_ids:
+        layer = {
+            str(o["rule_id"]): _patch(o)
+            for o in overrides
+            if o["target_kind"] == "entity" and o["target_id"] == entity_id
+        }
+        if layer:
+            groups.append(layer)
+    own = {
+        str(o["rule_id"]): _patch(o) for o in overrides if o["target_kind"] == "device" and o["target_id"] == device_id
+    }
+    return resolve(base, groups, own or None)
+
+
+def _patch(override: Any) -> dict[str, Any]:
+    patch = dict(override["params"])
+    if override["enabled"] is not None:
+        patch["enabled"] = bool(override["enabled"])
+    return patch
+
+
+def load_states(conn: Connection, device_id: int) -> dict[str, RuleState]:
+    rows = conn.execute(select(rule_states.c.rule_id, rule_states.c.state).where(rule_states.c.device_id == device_id))
+    out: dict[str, RuleState] = {}
+    for rule_id, state in rows:
+        try:
+            out[str(rule_id)] = RuleState.from_json(state)
+        except (ValueError, TypeError, KeyError):
+            continue  # an unreadable state starts afresh
+    return out
+
+
+def save_states(conn: Connection, device_id: int, states: dict[str, RuleState]) -> None:
+    if not states:
+        return
+    now = now_ms()
+    values = [
+        {"rule_id": int(rule_id), "device_id": device_id, "state": state.to_json(), "updated_at": now}
+        for rule_id, state in states.items()
+    ]
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(rule_states)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[rule_states.c.rule_id, rule_states.c.device_id],
+        set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
+    )
+    conn.execute(stmt, values)

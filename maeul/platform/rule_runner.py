@@ -1,0 +1,268 @@
+"""Runs the rule engine: on each committed ingest batch (in order per device) and on a scheduler tick for
+time-based rules (no data, no activity, hold times, schedules), turning transitions into alarm changes."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, false, func, select
+
+from maeul.adapters.sql import alarms as alarm_repo
+from maeul.adapters.sql import rules as rule_repo
+from maeul.adapters.sql.alarm_tables import alarms, rule_overrides, rules
+from maeul.adapters.sql.tables import devices, latest_values
+from maeul.adapters.sql.telemetry_store import DeviceBatch
+from maeul.core.alarms import Occurrence, Severity
+from maeul.core.readings import Reading
+from maeul.core.rules import Cleared, Raised, Rule, Tick, Transition, dump_condition, silence_edges, step_all
+from maeul.platform.clock import now_ms
+
+log = logging.getLogger("maeul.rules")
+CACHE_SECONDS = 30.0
+TIME_KINDS = {"no_data", "no_activity", "schedule"}
+BUILTIN_EVENT_KINDS = {"threshold", "range", "rate_of_change", "geofence", "all", "any"}
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRules:
+    tenant_id: str
+    rules: list[Rule]
+
+
+def _kinds(condition: Any) -> set[str]:
+    """Every condition kind in a rule's JSON tree, and 'hold' if a hold time is set."""
+    out: set[str] = set()
+    if isinstance(condition, dict):
+        kind = condition.get("kind")
+        if isinstance(kind, str):
+            out.add(kind)
+        if condition.get("hold_s"):
+            out.add("hold")
+        for value in condition.values():
+            out |= _kinds(value)
+    elif isinstance(condition, list):
+        for item in condition:
+            out |= _kinds(item)
+    return out
+
+
+def needs_ticks(rule: Rule) -> bool:
+    """A rule whose state can change with time alone (or a service's own kind, which may)."""
+    kinds = _kinds(dump_condition(rule.condition))
+    return bool(kinds & TIME_KINDS or "hold" in kinds or kinds - TIME_KINDS - BUILTIN_EVENT_KINDS - {"hold"})
+
+
+class RuleRunner:
+    """Owns the rule thread (ingest order) and the tick thread; both write alarms through the listeners."""
+
+    def __init__(
+        self, engine: Engine, listeners: Sequence[Any], *, tick_s: float = 15.0, clock: Callable[[], int] = now_ms
+    ) -> None:
+        self.engine = engine
+        self.listeners = listeners
+        self.tick_s = tick_s
+        self.clock = clock
+        self._queue: queue.Queue[list[DeviceBatch] | None] = queue.Queue(maxsize=1000)
+        self._cache: dict[int, tuple[float, DeviceRules | None]] = {}
+        self._lock = threading.Lock()
+        self._device_locks: dict[int, threading.Lock] = {}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- lifecycle ----------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._threads = [
+            threading.Thread(target=self._run_batches, name="maeul-rules", daemon=True),
+            threading.Thread(target=self._run_ticks, name="maeul-rule-ticks", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+
+    def invalidate(self, device_id: int | None = None) -> None:
+        """Forget cached rules (a rule, an override, a profile or a membership changed)."""
+        with self._lock:
+            if device_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(device_id, None)
+
+    # --- on ingest ----------------------------------------------------------------------------------------
+
+    def submit(self, batches: list[DeviceBatch]) -> None:
+        """Called by the ingest writer after a commit; blocks briefly if the rule thread is far behind."""
+        if batches:
+            self._queue.put(batches)
+
+    def _run_batches(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            try:
+                self.evaluate_batches(item)
+            except Exception:  # one bad batch must not stop rule evaluation
+                log.exception("rule evaluation failed for a batch")
+
+    def evaluate_batches(self, batches: list[DeviceBatch]) -> int:
+        """Evaluate every device's readings in time order; returns the number of transitions."""
+        by_device: dict[int, list[Reading]] = {}
+        for batch in batches:
+            by_device.setdefault(batch.device_id, []).extend(batch.readings)
+        count = 0
+        for device_id, readings in by_device.items():
+            device_rules = self.rules_for(device_id)
+            if device_rules is None or not device_rules.rules:
+                continue
+            readings.sort(key=lambda r: r.ts)
+            count += self._step_device(device_id, device_rules, readings)
+        return count
+
+    def _step_device(self, device_id: int, device_rules: DeviceRules, event: list[Reading] | Tick) -> int:
+        with self._device_lock(device_id), self.engine.begin() as conn:
+            states = rule_repo.load_states(conn, device_id)
+            new_states, transitions = step_all(device_rules.rules, states, event, self.clock())
+            changed = {k: v for k, v in new_states.items() if states.get(k) != v}
+            rule_repo.save_states(conn, device_id, changed)
+            self._apply(conn, device_rules.tenant_id, device_id, transitions)
+        return len(transitions)
+
+    def _device_lock(self, device_id: int) -> threading.Lock:
+        with self._lock:
+            return self._device_locks.setdefault(device_id, threading.Lock())
+
+    def _apply(self, conn: Connection, tenant_id: str, device_id: int, transitions: list[Transition]) -> None:
+        for transition in transitions:
+            if isinstance(transition, Raised):
+                occurrence = Occurrence(
+                    tenant_id,
+                    "device",
+                    device_id,
+                    transition.alarm_type,
+                    Severity(transition.severity),
+                    transition.start_ts,
+                    dict(transition.details),
+                )
+                alarm_repo.raise_alarm(conn, occurrence, rule_id=int(transition.rule_id), listeners=self.listeners)
+            elif isinstance(transition, Cleared):
+                alarm_repo.clear_active(
+                    conn,
+                    tenant_id,
+                    "device",
+                    device_id,
+                    transition.alarm_type,
+                    transition.end_ts,
+                    listeners=self.listeners,
+                )
+
+    def rules_for(self, device_id: int) -> DeviceRules | None:
+        hit = self._cache.get(device_id)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        with self.engine.connect() as conn:
+            tenant_id = conn.execute(select(devices.c.tenant_id).where(devices.c.id == device_id)).scalar()
+            value = DeviceRules(tenant_id, rule_repo.effective_rules(conn, device_id)) if tenant_id else None
+        with self._lock:
+            self._cache[device_id] = (time.monotonic() + CACHE_SECONDS, value)
+        return value
+
+    # --- on the clock ---------------------------------------------------------------------------------------
+
+    def _run_ticks(self) -> None:
+        while not self._stop.wait(self.tick_s):
+            try:
+                self.tick(self.clock())
+            except Exception:  # the next tick tries again
+                log.exception("rule tick failed")
+
+    def tick(self, now: int) -> int:
+        """Evaluate time-based rules for the devices whose state may have changed; returns transitions."""
+        candidates = self.tick_candidates(now)
+        count = 0
+        with self.engine.connect() as conn:
+            last = _last_values(conn, candidates)
+        for device_id in candidates:
+            device_rules = self.rules_for(device_id)
+            if device_rules is None or not any(needs_ticks(r) for r in device_rules.rules):
+                continue
+            values = last.get(device_id, {})
+            seen = max((r.ts for r in values.values()), default=None)
+            count += self._step_device(device_id, device_rules, Tick(now, seen, values))
+        return count
+
+    def tick_candidates(self, now: int) -> list[int]:
+        """Devices to tick: with a no-data rule only those whose silence starts or ends (the fast path over
+        latest values); with any other time-based rule (or an override), all of the profile's devices."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(rules.c.id, rules.c.profile_id, rules.c.condition, rules.c.enabled)).all()
+            overridden = set(
+                conn.execute(
+                    select(rule_overrides.c.target_id).where(rule_overrides.c.target_kind == "device")
+                ).scalars()
+            )
+            silence: dict[int, int] = {}  # profile → silent_s of its plain no-data rule
+            everything: set[int] = set()
+            for _rule_id, profile_id, condition, _enabled in rows:
+                kinds = _kinds(condition)
+                if kinds == {"no_data"} and condition.get("kind") == "no_data" and condition.get("key") is None:
+                    silence[profile_id] = min(silence.get(profile_id, 1 << 40), int(condition["silent_s"]))
+                elif kinds & TIME_KINDS or "hold" in kinds or kinds - TIME_KINDS - BUILTIN_EVENT_KINDS - {"hold"}:
+                    everything.add(profile_id)
+            if not silence and not everything:
+                return []
+            out: set[int] = set()
+            if everything:
+                out.update(conn.execute(select(devices.c.id).where(devices.c.profile_id.in_(everything))).scalars())
+            if silence:
+                seen = conn.execute(
+                    select(devices.c.id, devices.c.profile_id, func.max(latest_values.c.ts))
+                    .select_from(devices.outerjoin(latest_values, latest_values.c.device_id == devices.c.id))
+                    .where(devices.c.profile_id.in_(list(silence)))
+                    .group_by(devices.c.id, devices.c.profile_id)
+                ).all()
+                open_ids = set(
+                    conn.execute(
+                        select(alarms.c.originator_id).where(
+                            alarms.c.originator_kind == "device",
+                            alarms.c.cleared == false(),
+                            alarms.c.rule_id.in_([r[0] for r in rows if r[1] in silence]),
+                        )
+                    ).scalars()
+                )
+                ids = [r[0] for r in seen]
+                edges = silence_edges(
+                    ids,
+                    [r[2] for r in seen],
+                    [silence[r[1]] for r in seen],
+                    [0 if i in open_ids else None for i in ids],
+                    now,
+                )
+                out.update(d for d, _ in edges.started)
+                out.update(d for d, _ in edges.ended)
+                out.update(i for i in ids if i in overridden)
+        return sorted(out)
+
+
+def _last_values(conn: Connection, device_ids: list[int]) -> dict[int, dict[str, Reading]]:
+    out: dict[int, dict[str, Reading]] = {}
+    for start in range(0, len(device_ids), 500):
+        chunk = device_ids[start : start + 500]
+        rows = conn.execute(select(latest_values).where(latest_values.c.device_id.in_(chunk)))
+        for row in rows:
+            value = row.value_num if row.value_str is None else row.value_str
+            out.setdefault(row.device_id, {})[row.key] = Reading(row.key, row.ts, value)
+    return out
