@@ -3,8 +3,10 @@
 - Raw insert ceiling: batched inserts into the ``telemetry`` table Maeul's migrations create, with plain
   DBAPI calls (``executemany`` on SQLite, one ``unnest`` insert per batch on PostgreSQL), one commit per
   batch, no Maeul code between the calls. Only the time spent in the database calls is counted.
-- Broker ceiling: N paho publisher processes (QoS 1, the same 4-reading messages) into a private Mosquitto,
-  one QoS 1 subscriber counting what it receives: the broker's own publish-to-subscribe rate.
+- Broker ceiling: N publisher processes (QoS 1, the same 4-reading messages) into a private Mosquitto, one
+  QoS 1 subscriber (Maeul's shared subscription and receive maximum) counting what it receives. With paho
+  clients on both sides the figure is bounded by paho's Python (about 100 µs a message on each side); with
+  the lean clients of :mod:`maeul.benchmarking.mqtt_wire` it is the broker's own publish-to-subscribe rate.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from maeul.adapters.sql.partitions import partitions_for
 from maeul.benchmarking.cpu import CpuMeter
 from maeul.benchmarking.environment import INGEST_USER, PUBLISHER_USER, Store, bench_broker, fresh_database
 from maeul.benchmarking.figures import BrokerCeiling, InsertCeiling
+from maeul.benchmarking.mqtt_wire import PUBLISH, WireClient, puback_packets, publish_packet_id
 from maeul.benchmarking.progress import NoProgress, Progress
-from maeul.benchmarking.publisher import PublisherGroup
+from maeul.benchmarking.publisher import Client, PublisherGroup
 from maeul.benchmarking.workload import RETENTION_DAYS, TENANT, keys_for
 from maeul.testing.mosquitto import wait_until
 
@@ -196,6 +199,47 @@ class _CountingSubscriber:
         self.client.loop_stop()
 
 
+class _LeanSubscriber:
+    """An MQTT 5 subscriber thread that acknowledges each read's QoS 1 messages with one ``send``."""
+
+    def __init__(self, host: str, port: int, username: str, password: str, receive_maximum: int) -> None:
+        self.received = 0
+        self.client = WireClient(
+            host, port, "bench-subscriber", username, password, version=5, receive_maximum=receive_maximum
+        )
+        self.client.subscribe(shared_subscription("bench"))
+        self.client.sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="maeul-bench-subscriber", daemon=True)
+        self.error: BaseException | None = None
+
+    def _run(self) -> None:
+        sock, reader = self.client.sock, self.client.reader
+        try:
+            while not self._stop.is_set():
+                try:
+                    data = sock.recv(262_144)
+                except TimeoutError:
+                    continue
+                if not data:
+                    raise RuntimeError("the broker closed the subscriber's connection")
+                ids = [publish_packet_id(body) for kind, flags, body in reader.feed(data) if kind == PUBLISH]
+                if ids:
+                    sock.sendall(puback_packets(ids))
+                    self.received += len(ids)
+        except (OSError, RuntimeError) as exc:
+            if not self._stop.is_set():
+                self.error = exc
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.client.close()
+
+
 def broker_ceiling(
     seconds: float,
     *,
@@ -204,13 +248,15 @@ def broker_ceiling(
     readings: int = 4,
     window: int = 10_000,
     receive_maximum: int = 1000,
+    client: Client = "lean",
     progress: Progress | None = None,
 ) -> BrokerCeiling:
     """Messages/s from ``publishers`` QoS 1 publishers through a private Mosquitto to one QoS 1 subscriber."""
     progress = progress or NoProgress()
     warmup = min(2.0, seconds * 0.2)
     with tempfile.TemporaryDirectory(prefix="maeul-bench-broker-") as tmp, bench_broker(Path(tmp)) as broker:
-        subscriber = _CountingSubscriber(broker.host, broker.port, INGEST_USER, broker.ingest_password, receive_maximum)
+        kind = _LeanSubscriber if client == "lean" else _CountingSubscriber
+        subscriber = kind(broker.host, broker.port, INGEST_USER, broker.ingest_password, receive_maximum)
         subscriber.start()
         try:
             with PublisherGroup(
@@ -223,6 +269,7 @@ def broker_ceiling(
                 processes=publishers,
                 readings=readings,
                 inflight=min(window, 1000),
+                client=client,
             ) as group:
                 group.start()
                 meter = CpuMeter(
@@ -234,7 +281,7 @@ def broker_ceiling(
                 )
                 group.set_credit(window)
                 group.go()
-                progress.phase("MQTT broker ceiling", warmup + seconds)
+                progress.phase(f"MQTT broker ceiling ({client} clients)", warmup + seconds)
                 start = time.monotonic()
                 counted_from: int | None = None
                 measured_start = 0.0
@@ -249,6 +296,8 @@ def broker_ceiling(
                         if now - start >= warmup + seconds:
                             break
                         group.check_alive()
+                        if getattr(subscriber, "error", None) is not None:
+                            raise RuntimeError(f"the bench subscriber failed: {subscriber.error}")  # type: ignore[union-attr]
                         progress.update(now - start, f"{received:,} messages")
                         time.sleep(0.005)
                 finally:
@@ -260,4 +309,4 @@ def broker_ceiling(
                 wait_until(lambda: subscriber.received >= group.total_acked(), 10.0)
         finally:
             subscriber.stop()
-    return BrokerCeiling(group.count, readings, messages, elapsed, cpu)
+    return BrokerCeiling(group.count, readings, messages, elapsed, cpu, client)

@@ -30,6 +30,7 @@ class BrokerCeiling:
     messages: int
     seconds: float
     cpu: dict[str, float] = field(default_factory=dict)
+    client: str = "lean"  # lean: the broker's own rate; paho: bounded by paho's Python on both sides
 
     @property
     def messages_per_s(self) -> float:
@@ -93,6 +94,7 @@ class IngestRun:
     readings: int
     batch_rows: int
     receive_maximum: int
+    publisher: str
     sustained: Sustained
     latency: Latency | None
     published: int
@@ -114,6 +116,6 @@ class BenchReport:
     date: str
     machine: dict[str, str]
     options: dict[str, object]
-    broker: BrokerCeiling | None
+    brokers: list[BrokerCeiling]
     stores: list[StoreFigures]
     notes: list[str] = field(default_factory=list)

@@ -35,7 +35,7 @@ from maeul.benchmarking.figures import IngestRun, Latency, Sustained
 from maeul.benchmarking.gcstats import GcMeter
 from maeul.benchmarking.latency import LatencySampler, percentile
 from maeul.benchmarking.progress import NoProgress, Progress
-from maeul.benchmarking.publisher import PublisherGroup
+from maeul.benchmarking.publisher import Client, PublisherGroup
 from maeul.benchmarking.workload import TENANT, keys_for, markers
 from maeul.platform.app import Platform
 from maeul.platform.settings import Settings
@@ -61,6 +61,7 @@ class IngestOptions:
     latency_rate: float | None = None  # messages/s of the latency phase; None: half the sustained rate
     markers: int = 20
     poll_ms: float = 10.0
+    publisher: Client = "lean"  # the publishers' MQTT client (lean: a few µs a message; paho: ~100 µs)
 
 
 def run_ingest(store: Store, options: IngestOptions | None = None, progress: Progress | None = None) -> IngestRun:
@@ -161,6 +162,7 @@ class _Run:
             readings=self.opts.readings,
             inflight=min(self.opts.window, 1000),
             rate=rate,
+            client=self.opts.publisher,
         )
 
     def _postgres_pids(self, background: bool = False) -> list[int]:
@@ -220,6 +222,7 @@ class _Run:
             readings=self.opts.readings,
             batch_rows=self.opts.batch_rows,
             receive_maximum=self.opts.receive_maximum or DEFAULT_RECEIVE_MAXIMUM,
+            publisher=self.opts.publisher,
             sustained=sustained,
             latency=latency,
             published=self.published,

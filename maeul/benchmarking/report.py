@@ -11,7 +11,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from maeul.benchmarking.figures import BenchReport, IngestRun, StoreFigures
+from maeul.benchmarking.figures import BenchReport, BrokerCeiling, IngestRun, StoreFigures
 
 # The issue's targets ("Platform core", section Speed) and the figures it compares with.
 RAW_SHARE_TARGET = 0.5  # end-to-end sustained >= 50% of the raw insert ceiling, on each store
@@ -42,12 +42,12 @@ def _verdict(ok: bool) -> str:
 def lines(report: BenchReport) -> list[Line]:
     """The table's rows: ceilings, then per store each figure beside its ceiling or target."""
     out: list[Line] = []
-    broker = report.broker
-    if broker is not None:
+    for broker in report.brokers:
         out.append(
             Line(
                 "-",
-                f"broker ceiling: {broker.publishers} QoS 1 publishers → Mosquitto → 1 QoS 1 subscriber",
+                f"broker ceiling: {broker.publishers} QoS 1 publishers → Mosquitto → 1 QoS 1 subscriber, "
+                f"{broker.client} clients" + (" (paho's Python bounds it)" if broker.client == "paho" else ""),
                 f"{_rate(broker.messages_per_s, 'msg')} ({_rate(broker.readings_per_s, 'readings')})",
                 "ceiling",
                 "",
@@ -123,14 +123,15 @@ def _ingest_lines(run: IngestRun, figures: StoreFigures, report: BenchReport) ->
                 "",
             )
         )
-    if report.broker is not None and report.broker.messages_per_s:
+    broker = broker_ceiling_of(report)
+    if broker is not None and broker.messages_per_s:
         out.append(
             Line(
                 store,
-                "end-to-end vs the broker ceiling",
+                f"end-to-end vs the broker ceiling ({broker.client} clients)",
                 _rate(sustained.messages_per_s, "msg"),
-                _rate(report.broker.messages_per_s, "msg"),
-                f"{sustained.messages_per_s / report.broker.messages_per_s:.0%} of broker",
+                _rate(broker.messages_per_s, "msg"),
+                f"{sustained.messages_per_s / broker.messages_per_s:.0%} of broker",
                 "",
             )
         )
@@ -182,6 +183,14 @@ def _ingest_lines(run: IngestRun, figures: StoreFigures, report: BenchReport) ->
     return out
 
 
+def broker_ceiling_of(report: BenchReport) -> BrokerCeiling | None:
+    """The broker's own rate: measured with the lean clients if it was, else with whatever was used."""
+    for broker in report.brokers:
+        if broker.client == "lean":
+            return broker
+    return report.brokers[0] if report.brokers else None
+
+
 def render(report: BenchReport, console: Console) -> None:
     """Print the header (date, machine, settings), the figures table and the diagnostics."""
     machine = ", ".join(f"{k} {v}" for k, v in report.machine.items())
@@ -212,15 +221,24 @@ def render(report: BenchReport, console: Console) -> None:
 def diagnostics(report: BenchReport) -> list[str]:
     """CPU shares and pipeline figures that explain the table (CPU in % of one core)."""
     out: list[str] = []
-    if report.broker is not None:
-        out.append(f"broker ceiling CPU %: {_cpu(report.broker.cpu)}")
+    for broker in report.brokers:
+        out.append(f"broker ceiling ({broker.client} clients) CPU %: {_cpu(broker.cpu)}")
     for figures in report.stores:
         run = figures.ingest
         if run is None:
             continue
         s = run.sustained
+        maeul_cpu = s.cpu.get("maeul", 0.0)
+        if maeul_cpu and s.messages_per_s:
+            per_message_us = maeul_cpu * 1e4 / s.messages_per_s
+            out.append(
+                f"{run.store} sustained: Maeul's process used {maeul_cpu:g}% of a core, {per_message_us:,.0f} µs of "
+                f"CPU per message: one core fully given to it would carry about "
+                f"{1e6 / per_message_us:,.0f} msg/s (an extrapolation, not a measurement)"
+            )
         out.append(
-            f"{run.store} sustained: {s.batches:,} batches, mean {s.mean_batch_rows:,.0f} rows, "
+            f"{run.store} sustained ({run.publisher} publishers): {s.batches:,} batches, "
+            f"mean {s.mean_batch_rows:,.0f} rows, "
             f"mean write {s.mean_write_ms:,.1f} ms; publishers behind in {s.publisher_bound:.0%} of samples; "
             f"slowest 10 s: {s.slowest_10s_rows_per_s:,.0f} rows/s; GC pauses {s.gc_pause_s:.1f} s "
             f"({100 * s.gc_pause_s / s.seconds if s.seconds else 0:.1f}% of the time, "

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from maeul.benchmarking.environment import STORES, Store
 from maeul.benchmarking.ingest_e2e import IngestOptions
+from maeul.benchmarking.publisher import CLIENTS
 from maeul.benchmarking.report import render, write_json
 from maeul.benchmarking.rich_progress import RichProgress
 from maeul.benchmarking.runner import BenchOptions, check_prerequisites, run_benchmarks
@@ -81,12 +82,18 @@ def register(app: typer.Typer, defaults: Defaults = SHORT, name: str = "bench") 
         latency_rate: Annotated[
             float | None, typer.Option(min=1, help="Latency phase msg/s (default: half the sustained rate)")
         ] = None,
+        publisher: Annotated[
+            str, typer.Option(help="Publishers' MQTT client: lean (a few µs/msg) or paho (~100 µs/msg)")
+        ] = "lean",
         ceilings: Annotated[bool, typer.Option(help="Measure the ceilings (--no-ceilings: only Maeul)")] = True,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON")] = None,
     ) -> None:
         """Measure MQTT ingestion end to end against raw inserts and the broker, on this machine."""
         progress_console = Console(stderr=True)
         chosen = _stores(store, progress_console)
+        if publisher not in CLIENTS:
+            progress_console.print(f"[red]--publisher must be one of {', '.join(CLIENTS)}[/]")
+            raise typer.Exit(2)
         options = BenchOptions(
             stores=chosen,
             ceiling_seconds=ceiling_seconds,
@@ -103,6 +110,7 @@ def register(app: typer.Typer, defaults: Defaults = SHORT, name: str = "bench") 
                 receive_maximum=receive_maximum,
                 window=window,
                 latency_rate=latency_rate,
+                publisher=publisher,
             ),
         )
         report = run_benchmarks(options, RichProgress(progress_console))

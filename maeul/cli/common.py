@@ -52,7 +52,7 @@ def resolve_tenant(platform: Platform, tenant: str | None) -> str:
             return tenant
         existing = [t["id"] for t in accounts.list_tenants(conn)]
         if len(existing) == 1:
-            return existing[0]
+            return str(existing[0])
         if not existing:
             accounts.create_tenant(conn, DEFAULT_TENANT, "기본 지자체", name_en="Default municipality")
             console.print(f"created tenant [bold]{DEFAULT_TENANT}[/] / 기본 지자체를 만들었습니다")

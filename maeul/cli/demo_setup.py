@@ -23,7 +23,7 @@ from maeul.platform.secrets import new_password
 TENANT = "namyangju"
 DISTRICTS_FILE = Path("data") / "kr-districts" / "namyangju-submunicipalities-2018.geojson"
 HOMES = 30
-ROOM_PROFILE = {
+ROOM_PROFILE: dict[str, Any] = {
     "name": "care-room-sensor",
     "description": "재가 돌봄 실내 센서: 활동량, 온도, 습도, 조도 / in-home sensor: activity, climate, light",
     "keys": [
@@ -81,7 +81,8 @@ def _state_file(platform: Platform) -> Path:
 
 def _load_state(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return document
     except (FileNotFoundError, json.JSONDecodeError):
         return None
 

@@ -140,11 +140,11 @@ class IngestService:
         try:
             parsed = parse_payload(payload, received)
         except PayloadError as exc:
-            letter = DeadLetter(source, f"malformed: {exc}", received, ctx.tenant_id, ctx.device_id, topic, payload)
-            return [], [Rejection(str(exc))], letter
+            malformed = DeadLetter(source, f"malformed: {exc}", received, ctx.tenant_id, ctx.device_id, topic, payload)
+            return [], [Rejection(str(exc))], malformed
         accepted, rejected = validate(parsed.readings, ctx.profile)
         rejected = parsed.rejections + rejected
-        letter = None
+        letter: DeadLetter | None = None
         if rejected:
             reason = "; ".join(r.reason for r in rejected[:20])
             if len(rejected) > 20:
@@ -247,11 +247,11 @@ class IngestService:
         leftover: list[_Pending] = []
         while True:
             try:
-                item = self._queue.get_nowait()
+                pending = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is not None:
-                leftover.append(item)
+            if pending is not None:
+                leftover.append(pending)
         if leftover:
             self._write_with_retry(leftover)
             for item in leftover:

@@ -65,8 +65,10 @@ def test_store_alone_stores_its_rows() -> None:
 
 
 @pytest.mark.mqtt
-def test_broker_ceiling_counts_messages(mosquitto: None) -> None:
-    figure = broker_ceiling(2.0, publishers=1, devices=20, window=500)
+@pytest.mark.parametrize("client", ["lean", "paho"])
+def test_broker_ceiling_counts_messages(mosquitto: None, client: str) -> None:
+    figure = broker_ceiling(2.0, publishers=1, devices=20, window=500, client=client)  # type: ignore[arg-type]
+    assert figure.client == client
     assert figure.messages > 0
     assert figure.messages_per_s > 0
     assert figure.readings_per_s == figure.messages_per_s * 4
@@ -82,6 +84,15 @@ def test_end_to_end_on_sqlite_stores_every_published_reading(mosquitto: None) ->
 @pytest.mark.postgres
 def test_end_to_end_on_postgres_stores_every_published_reading(mosquitto: None, postgres: None) -> None:
     run = run_ingest("postgres", TINY)
+    _check_run(run)
+
+
+@pytest.mark.mqtt
+def test_end_to_end_with_paho_publishers_and_a_receive_maximum(mosquitto: None) -> None:
+    from dataclasses import replace
+
+    run = run_ingest("sqlite", replace(TINY, publisher="paho", receive_maximum=200, latency_seconds=1.0))
+    assert run.publisher == "paho" and run.receive_maximum == 200
     _check_run(run)
 
 
@@ -112,13 +123,13 @@ def test_report_puts_figures_beside_ceilings_and_targets() -> None:
         slowest_10s_rows_per_s=39_000.0,
     )
     latency = Latency(5000.0, 5000.0, 60.0, 6000, 10.0, 20.0, 80.0, 400.0, 900.0)
-    run = IngestRun("sqlite", 1000, 2, 4, 5000, 1000, sustained, latency, 3_100_000, 12_400_000, 12_400_000, 0)
+    run = IngestRun("sqlite", 1000, 2, 4, 5000, 1000, "lean", sustained, latency, 3_100_000, 12_400_000, 12_400_000, 0)
     ceiling = InsertCeiling("sqlite", "executemany", 1_000_000, 10.0, 5000, 1_000_000)
     report = BenchReport(
         "2026-11-23",
         {"cores": "2"},
         {"seconds": 300},
-        BrokerCeiling(2, 4, 100_000, 10.0),
+        [BrokerCeiling(2, 4, 100_000, 10.0)],
         [StoreFigures("sqlite", ceiling, run)],
     )
     verdicts = {line.figure.split(",")[0].split(":")[0]: line.verdict for line in lines(report)}

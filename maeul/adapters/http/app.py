@@ -11,12 +11,14 @@ from maeul import __version__
 from maeul.adapters.http.errors import install_error_handlers
 from maeul.adapters.http.routes import (
     accounts,
+    alarms,
     dead_letters,
     devices,
     districts,
     ingest,
     notifications,
     ops,
+    rules,
     telemetry,
 )
 from maeul.platform.app import Platform
@@ -53,6 +55,6 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True) -> FastAPI:
     )
     app.state.platform = platform
     install_error_handlers(app)
-    for module in (ops, accounts, districts, devices, telemetry, ingest, dead_letters, notifications):
+    for module in (ops, accounts, districts, devices, telemetry, ingest, dead_letters, alarms, rules, notifications):
         app.include_router(module.router)
     return app

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from maeul.adapters.sql.errors import Conflict, Invalid, NotFound
+from maeul.adapters.sql.ids import inserted_id
 from maeul.adapters.sql.tables import api_tokens, departments, tenants, users
 from maeul.core.roles import Role
 from maeul.platform.clock import now_ms
@@ -77,7 +78,7 @@ def create_department(conn: Connection, tenant_id: str, name: str) -> dict[str, 
             result = conn.execute(insert(departments).values(tenant_id=tenant_id, name=name, created_at=now_ms()))
     except IntegrityError:
         raise Conflict(f"department {name!r} already exists") from None
-    return {"id": result.inserted_primary_key[0], "tenant_id": tenant_id, "name": name}
+    return {"id": inserted_id(result), "tenant_id": tenant_id, "name": name}
 
 
 def list_departments(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
@@ -139,7 +140,7 @@ def create_user(
             result = conn.execute(insert(users).values(**values))
     except IntegrityError:
         raise Conflict(f"user {username!r} already exists") from None
-    return get_user(conn, tenant_id, int(result.inserted_primary_key[0]))
+    return get_user(conn, tenant_id, inserted_id(result))
 
 
 def get_user(conn: Connection, tenant_id: str, user_id: int) -> dict[str, Any]:
@@ -208,7 +209,7 @@ def issue_user_token(
             expires_at=now + ttl_ms if ttl_ms else None,
         )
     )
-    return issued, int(result.inserted_primary_key[0])
+    return issued, inserted_id(result)
 
 
 def list_api_keys(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, false, insert, select, true, update
+from sqlalchemy import Connection, and_, case, false, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from maeul.adapters.sql.accounts import get_user
 from maeul.adapters.sql.alarm_tables import alarm_entities, alarm_events, alarms, entity_devices
 from maeul.adapters.sql.errors import Invalid, NotFound
 from maeul.core.alarms import Action, Occurrence, Severity
@@ -100,7 +101,7 @@ def raise_alarm(
         updated_at=now,
     )
     excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[alarms.c.tenant_id, alarms.c.originator_kind, alarms.c.originator_id, alarms.c.type],
         index_where=ACTIVE,
         set_={
@@ -113,7 +114,7 @@ def raise_alarm(
             "updated_at": excluded.updated_at,
         },
     ).returning(alarms.c.id, alarms.c.occurrences)
-    row = conn.execute(stmt).one()
+    row = conn.execute(upsert).one()
     alarm = get_alarm(conn, occurrence.tenant_id, row.id)
     if row.occurrences == 1:
         action = Action.RAISED
@@ -178,7 +179,7 @@ def clear_alarm(
     if alarm["cleared"]:
         return alarm
     now = now_ms()
-    conn.execute(
+    result = conn.execute(
         update(alarms)
         .where(alarms.c.id == alarm_id, ACTIVE)
         .values(
@@ -190,6 +191,8 @@ def clear_alarm(
         )
     )
     alarm = get_alarm(conn, tenant_id, alarm_id)
+    if result.rowcount == 0:  # a concurrent request cleared it first and recorded it
+        return alarm
     _record(conn, alarm, Action.CLEARED, actor_id, details={"end_ts": alarm["end_ts"]})
     _notify(conn, listeners, alarm, Action.CLEARED, actor_id)
     return alarm
@@ -228,14 +231,14 @@ def assign(
     *,
     listeners: Sequence[AlarmListener] = (),
 ) -> dict[str, Any]:
-    from maeul.adapters.sql.accounts import get_user
-
     get_alarm(conn, tenant_id, alarm_id)
     if assignee_id is not None:
         try:
-            get_user(conn, tenant_id, assignee_id)
+            assignee = get_user(conn, tenant_id, assignee_id)
         except NotFound:
             raise Invalid(f"user {assignee_id} does not exist") from None
+        if not assignee["active"]:
+            raise Invalid(f"user {assignee_id} is deactivated")
     conn.execute(update(alarms).where(alarms.c.id == alarm_id).values(assignee_id=assignee_id, updated_at=now_ms()))
     alarm = get_alarm(conn, tenant_id, alarm_id)
     _record(conn, alarm, Action.ASSIGNED, actor_id, details={"assignee_id": assignee_id})
@@ -287,9 +290,9 @@ def list_alarms(
     if assignee_id is not None:
         conditions.append(alarms.c.assignee_id == assignee_id)
     if entity_id is not None:
-        conditions.append(
-            alarms.c.id.in_(select(alarm_entities.c.alarm_id).where(alarm_entities.c.entity_id == entity_id))
-        )
+        propagated = select(alarm_entities.c.alarm_id).where(alarm_entities.c.entity_id == entity_id)
+        own = and_(alarms.c.originator_kind != "device", alarms.c.originator_id == entity_id)
+        conditions.append(or_(alarms.c.id.in_(propagated), own))
     if conditions:
         query = query.where(and_(*conditions))
     query = query.order_by(alarms.c.cleared, _rank(alarms.c.severity).desc(), alarms.c.start_ts.desc())

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from maeul.adapters.mqtt.passwords import mosquitto_password_hash
 from maeul.adapters.sql.accounts import get_tenant
 from maeul.adapters.sql.errors import Conflict, Invalid, NotFound
+from maeul.adapters.sql.ids import inserted_id
 from maeul.adapters.sql.tables import device_profiles, devices
 from maeul.core.device_import import DeviceRow
 from maeul.core.profiles import KeySpec, ProfileSpec
@@ -64,7 +65,7 @@ def create_profile(
             result = conn.execute(insert(device_profiles).values(**values))
     except IntegrityError:
         raise Conflict(f"profile {name!r} already exists") from None
-    return get_profile(conn, tenant_id, int(result.inserted_primary_key[0]))
+    return get_profile(conn, tenant_id, inserted_id(result))
 
 
 def ensure_generic_profile(conn: Connection, tenant_id: str) -> dict[str, Any]:
@@ -210,7 +211,7 @@ def create_device(
             result = conn.execute(insert(devices).values(**values))
     except IntegrityError:
         raise Conflict(f"device {name!r} already exists") from None
-    device_id = int(result.inserted_primary_key[0])
+    device_id = inserted_id(result)
     return get_device(conn, tenant_id, device_id), issued.token
 
 
@@ -264,7 +265,12 @@ def update_device(conn: Connection, tenant_id: str, device_id: int, changes: dic
 
 
 def delete_device(conn: Connection, tenant_id: str, device_id: int) -> None:
+    from maeul.adapters.sql.alarm_tables import rule_overrides
+
     get_device(conn, tenant_id, device_id)
+    conn.execute(
+        delete(rule_overrides).where(rule_overrides.c.target_kind == "device", rule_overrides.c.target_id == device_id)
+    )
     conn.execute(delete(devices).where(devices.c.id == device_id, devices.c.tenant_id == tenant_id))
 
 

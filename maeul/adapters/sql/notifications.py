@@ -93,7 +93,9 @@ def create_contact(conn: Connection, tenant_id: str, values: dict[str, Any]) -> 
         with conn.begin_nested():
             result = conn.execute(insert(notify_contacts).values(**row))
     except IntegrityError:
-        raise Conflict(f"user {values.get('user_id')} already has contact settings") from None
+        if values.get("user_id") is None:
+            raise
+        raise Conflict(f"user {values['user_id']} already has contact settings") from None
     return get_contact(conn, tenant_id, _new_id(result))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from maeul.adapters.sql.alarm_tables import entities, entity_devices, rule_overrides, rule_states, rules
 from maeul.adapters.sql.devices import get_device, get_profile
 from maeul.adapters.sql.errors import Invalid, NotFound
+from maeul.adapters.sql.ids import inserted_id
 from maeul.adapters.sql.tables import devices
 from maeul.core.rules import Rule, RuleSpecError, RuleState, merge_patch, parse_rule, resolve
 from maeul.platform.clock import now_ms
@@ -74,7 +75,7 @@ def create_rule(
             updated_at=now,
         )
     )
-    return get_rule(conn, tenant_id, int(result.inserted_primary_key[0]))
+    return get_rule(conn, tenant_id, inserted_id(result))
 
 
 def get_rule(conn: Connection, tenant_id: str, rule_id: int) -> dict[str, Any]:
@@ -93,8 +94,14 @@ def list_rules(conn: Connection, tenant_id: str, profile_id: int | None = None) 
 
 def update_rule(conn: Connection, tenant_id: str, rule_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     current = get_rule(conn, tenant_id, rule_id)
-    merged = {**current, **changes}
-    check_rule(rule_document(merged))
+    merged = rule_document({**current, **changes})
+    check_rule(merged)
+    for override in conn.execute(select(rule_overrides).where(rule_overrides.c.rule_id == rule_id)).mappings():
+        try:
+            parse_rule(merge_patch(merged, _patch(override), "override"))
+        except RuleSpecError as exc:
+            where = f"{override['target_kind']} {override['target_id']}"
+            raise Invalid(f"override {override['id']} (for {where}) would no longer fit the rule: {exc}") from None
     if changes:
         conn.execute(update(rules).where(rules.c.id == rule_id).values(**changes, updated_at=now_ms()))
     return get_rule(conn, tenant_id, rule_id)
@@ -117,7 +124,7 @@ def create_entity(
             tenant_id=tenant_id, kind=kind, name=name, attributes=attributes or {}, created_at=now_ms()
         )
     )
-    return get_entity(conn, tenant_id, int(result.inserted_primary_key[0]))
+    return get_entity(conn, tenant_id, inserted_id(result))
 
 
 def get_entity(conn: Connection, tenant_id: str, entity_id: int) -> dict[str, Any]:
@@ -185,6 +192,8 @@ def set_override(
         get_entity(conn, tenant_id, target_id)
     else:
         raise Invalid("target_kind must be device or entity")
+    if "id" in params:
+        raise Invalid("an override cannot change a rule's id")
     patch = dict(params) | ({"enabled": enabled} if enabled is not None else {})
     try:
         parse_rule(merge_patch(rule_document(rule), patch, "override"))
@@ -208,7 +217,7 @@ def set_override(
         )
     )
     return {
-        "id": int(result.inserted_primary_key[0]),
+        "id": inserted_id(result),
         "rule_id": rule_id,
         "target_kind": target_kind,
         "target_id": target_id,

@@ -195,7 +195,7 @@ def _ints(values: Sequence[int]) -> str:
 def _floats(values: Sequence[float | None]) -> str:
     if None in values:
         return "{" + ",".join("NULL" if v is None else repr(float(v)) for v in values) + "}"
-    return "{" + ",".join(map(repr, map(float, values))) + "}"
+    return "{" + ",".join(map(repr, map(float, values))) + "}"  # type: ignore[arg-type]
 
 
 def _texts(values: Sequence[str | None]) -> str:

@@ -17,6 +17,8 @@ import pytest
 from api_support import DAY, T0, World, app_routes, bearer, district_collection, ingest
 from fastapi.testclient import TestClient
 
+from maeul.adapters.sql.alarms import raise_alarm
+from maeul.core.alarms import Occurrence, Severity
 from maeul.core.roles import Role
 from maeul.platform.app import Platform
 
@@ -53,6 +55,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "self": EVERY_ROLE,  # about the caller only (me, logout, own tenant)
     "read": EVERY_ROLE,
     "devices": frozenset({Role.ADMIN, Role.OPERATOR}),
+    "alarms": frozenset({Role.ADMIN, Role.OPERATOR, Role.CASEWORKER}),  # handling alarms: every role but viewer
     "users": frozenset({Role.ADMIN}),
     "tenant": frozenset({Role.ADMIN}),
 }
@@ -101,6 +104,74 @@ def dead_letters_of(tenant_id: str) -> Callable[[Any], None]:
 
 def csv_body(text: str) -> bytes:
     return text.encode()
+
+
+@dataclass
+class AlarmObjects:
+    """A world's rules, entities, overrides and one alarm (built by ``build_alarm_objects``)."""
+
+    rule: dict[str, Any]
+    spare_rule: dict[str, Any]
+    entity: dict[str, Any]
+    spare_entity: dict[str, Any]
+    override: dict[str, Any]
+    spare_override: dict[str, Any]
+    alarm: dict[str, Any]
+
+
+ALARM_OBJECTS: dict[str, AlarmObjects] = {}  # by tenant id, filled by the ``worlds`` fixture
+
+
+def x(world: World) -> AlarmObjects:
+    return ALARM_OBJECTS[world.tenant.id]
+
+
+def build_alarm_objects(client: TestClient, platform: Platform, w: World) -> AlarmObjects:
+    """A rule on the world's profile with overrides for its device and a household (holding the device), and an
+    acknowledged, assigned, commented alarm of the device; names carry the world's marker."""
+
+    def ok(response: Any, code: int = 201) -> dict[str, Any]:
+        assert response.status_code == code, response.text
+        return dict(response.json())
+
+    admin = w.admin
+    condition = {"kind": "threshold", "key": w.keys[0], "op": ">", "value": 30}
+    body = {"name": f"{w.marker}-rule", "alarm_type": f"{w.marker}_hot", "severity": "major", "condition": condition}
+    rule = ok(client.post(f"/api/v1/profiles/{w.profile['id']}/rules", json=body, headers=admin))
+    spare_rule = ok(
+        client.post(f"/api/v1/profiles/{w.profile['id']}/rules", json={**body, "name": "spare"}, headers=admin)
+    )
+    entity = ok(client.post("/api/v1/entities", json={"kind": "household", "name": f"{w.marker}-home"}, headers=admin))
+    entity = ok(
+        client.put(f"/api/v1/entities/{entity['id']}/devices", json={"device_ids": [w.device["id"]]}, headers=admin),
+        200,
+    )
+    spare_entity = ok(client.post("/api/v1/entities", json={"kind": "site", "name": "spare"}, headers=admin))
+    overrides = f"/api/v1/rules/{rule['id']}/overrides"
+    override = ok(
+        client.put(
+            overrides,
+            json={"target_kind": "device", "target_id": w.device["id"], "params": {"condition": {"value": 35}}},
+            headers=admin,
+        ),
+        200,
+    )
+    spare_override = ok(
+        client.put(
+            overrides, json={"target_kind": "entity", "target_id": entity["id"], "enabled": False}, headers=admin
+        ),
+        200,
+    )
+    occurrence = Occurrence(
+        w.tenant.id, "device", w.device["id"], f"{w.marker}_hot", Severity.MAJOR, T0, {"note": f"{w.marker}-note"}
+    )
+    with platform.engine.begin() as conn:
+        alarm, _ = raise_alarm(conn, occurrence, rule_id=rule["id"], listeners=platform.alarm_listeners)
+    path = f"/api/v1/alarms/{alarm['id']}"
+    ok(client.post(f"{path}/acknowledge", json={"text": f"{w.marker}-ack"}, headers=admin), 200)
+    ok(client.post(f"{path}/assign", json={"assignee_id": w.user["id"]}, headers=admin), 200)
+    ok(client.post(f"{path}/comments", json={"text": f"{w.marker}-comment"}, headers=admin))
+    return AlarmObjects(rule, spare_rule, entity, spare_entity, override, spare_override, alarm)
 
 
 def _telemetry(suffix: str) -> Callable[[World], Req]:
@@ -416,6 +487,202 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
             Req("GET", f"/api/v1/dead-letters?device_id={b.device['id']}", expect=status(200), check=empty_list),
         ],
     ),
+    # --- alarms ----------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/alarms"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/alarms", expect=status(200)),
+        lambda a, b: [
+            Req("GET", "/api/v1/alarms", expect=status(200), check=no_ids(x(b).alarm["id"])),
+            Req("GET", f"/api/v1/alarms?device_id={b.device['id']}", expect=status(200), check=empty_list),
+            Req("GET", f"/api/v1/alarms?entity_id={x(b).entity['id']}", expect=status(200), check=empty_list),
+            Req("GET", f"/api/v1/alarms?assignee_id={b.user['id']}", expect=status(200), check=empty_list),
+            Req("GET", f"/api/v1/alarms?type={b.marker}_hot", expect=status(200), check=empty_list, echo=True),
+        ],
+    ),
+    ("GET", "/api/v1/alarms/{alarm_id}"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"/api/v1/alarms/{x(w).alarm['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/alarms/{x(b).alarm['id']}")],
+    ),
+    ("POST", "/api/v1/alarms/{alarm_id}/acknowledge"): RouteSpec(
+        "alarms",
+        lambda w: Req("POST", f"/api/v1/alarms/{x(w).alarm['id']}/acknowledge", json={"text": "x"}, expect=status(200)),
+        lambda a, b: [Req("POST", f"/api/v1/alarms/{x(b).alarm['id']}/acknowledge", json={"text": "hijacked"})],
+    ),
+    ("POST", "/api/v1/alarms/{alarm_id}/clear"): RouteSpec(
+        "alarms",
+        lambda w: Req("POST", f"/api/v1/alarms/{x(w).alarm['id']}/clear", expect=status(200)),
+        lambda a, b: [Req("POST", f"/api/v1/alarms/{x(b).alarm['id']}/clear")],
+    ),
+    ("POST", "/api/v1/alarms/{alarm_id}/assign"): RouteSpec(
+        "alarms",
+        lambda w: Req(
+            "POST", f"/api/v1/alarms/{x(w).alarm['id']}/assign", json={"assignee_id": None}, expect=status(200)
+        ),
+        lambda a, b: [
+            Req("POST", f"/api/v1/alarms/{x(b).alarm['id']}/assign", json={"assignee_id": a.user["id"]}),
+            Req("POST", f"/api/v1/alarms/{x(b).alarm['id']}/assign", json={"assignee_id": None}),
+            Req(
+                "POST",
+                f"/api/v1/alarms/{x(a).alarm['id']}/assign",
+                json={"assignee_id": b.user["id"]},
+                expect=status(404, 422),
+            ),
+        ],
+    ),
+    ("POST", "/api/v1/alarms/{alarm_id}/comments"): RouteSpec(
+        "alarms",
+        lambda w: Req("POST", f"/api/v1/alarms/{x(w).alarm['id']}/comments", json={"text": "x"}, expect=status(201)),
+        lambda a, b: [Req("POST", f"/api/v1/alarms/{x(b).alarm['id']}/comments", json={"text": "hijacked"})],
+    ),
+    # --- rules, entities, overrides ----------------------------------------------------------------------------
+    ("GET", "/api/v1/profiles/{profile_id}/rules"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"/api/v1/profiles/{w.profile['id']}/rules", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/profiles/{b.profile['id']}/rules")],
+    ),
+    ("POST", "/api/v1/profiles/{profile_id}/rules"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "POST",
+            f"/api/v1/profiles/{w.profile['id']}/rules",
+            json={
+                "name": "role-test",
+                "alarm_type": "t",
+                "severity": "minor",
+                "condition": {"kind": "no_data", "silent_s": 60},
+            },
+            expect=status(201),
+        ),
+        lambda a, b: [
+            Req(
+                "POST",
+                f"/api/v1/profiles/{b.profile['id']}/rules",
+                json={
+                    "name": "in-b",
+                    "alarm_type": "t",
+                    "severity": "minor",
+                    "condition": {"kind": "no_data", "silent_s": 60},
+                },
+            )
+        ],
+    ),
+    ("GET", "/api/v1/rules/{rule_id}"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"/api/v1/rules/{x(w).rule['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/rules/{x(b).rule['id']}")],
+    ),
+    ("PATCH", "/api/v1/rules/{rule_id}"): RouteSpec(
+        "devices",
+        lambda w: Req("PATCH", f"/api/v1/rules/{x(w).rule['id']}", json={"name": "x"}, expect=status(200)),
+        lambda a, b: [
+            Req("PATCH", f"/api/v1/rules/{x(b).rule['id']}", json={"name": "hijacked", "enabled": False}),
+        ],
+    ),
+    ("DELETE", "/api/v1/rules/{rule_id}"): RouteSpec(
+        "devices",
+        lambda w: Req("DELETE", f"/api/v1/rules/{x(w).spare_rule['id']}", expect=status(204)),
+        lambda a, b: [Req("DELETE", f"/api/v1/rules/{x(b).spare_rule['id']}")],
+    ),
+    ("GET", "/api/v1/rules/{rule_id}/overrides"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"/api/v1/rules/{x(w).rule['id']}/overrides", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/rules/{x(b).rule['id']}/overrides")],
+    ),
+    ("PUT", "/api/v1/rules/{rule_id}/overrides"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "PUT",
+            f"/api/v1/rules/{x(w).rule['id']}/overrides",
+            json={"target_kind": "device", "target_id": w.spare_device["id"]},
+            expect=status(200),
+        ),
+        lambda a, b: [
+            Req(
+                "PUT",
+                f"/api/v1/rules/{x(b).rule['id']}/overrides",
+                json={"target_kind": "device", "target_id": a.device["id"], "enabled": False},
+            ),
+            Req(
+                "PUT",
+                f"/api/v1/rules/{x(b).rule['id']}/overrides",
+                json={"target_kind": "device", "target_id": b.device["id"], "enabled": False},
+            ),
+            Req(
+                "PUT",
+                f"/api/v1/rules/{x(a).rule['id']}/overrides",
+                json={"target_kind": "device", "target_id": b.device["id"]},
+                expect=status(404, 422),
+            ),
+            Req(
+                "PUT",
+                f"/api/v1/rules/{x(a).rule['id']}/overrides",
+                json={"target_kind": "entity", "target_id": x(b).entity["id"]},
+                expect=status(404, 422),
+            ),
+        ],
+    ),
+    ("DELETE", "/api/v1/rule-overrides/{override_id}"): RouteSpec(
+        "devices",
+        lambda w: Req("DELETE", f"/api/v1/rule-overrides/{x(w).spare_override['id']}", expect=status(204)),
+        lambda a, b: [
+            Req("DELETE", f"/api/v1/rule-overrides/{x(b).override['id']}"),
+            Req("DELETE", f"/api/v1/rule-overrides/{x(b).spare_override['id']}"),
+        ],
+    ),
+    ("GET", "/api/v1/entities"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/entities", expect=status(200)),
+        lambda a, b: [
+            Req(
+                "GET", "/api/v1/entities", expect=status(200), check=no_ids(x(b).entity["id"], x(b).spare_entity["id"])
+            ),
+            Req("GET", "/api/v1/entities?kind=household", expect=status(200), check=no_ids(x(b).entity["id"])),
+        ],
+    ),
+    ("POST", "/api/v1/entities"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", "/api/v1/entities", json={"kind": "household", "name": "role-test"}, expect=status(201)),
+        lambda a, b: [
+            Req(
+                "POST",
+                "/api/v1/entities",
+                json={"kind": "household", "name": x(b).entity["name"]},
+                expect=status(201),
+                echo=True,
+                reuses_name=True,
+            )
+        ],
+    ),
+    ("GET", "/api/v1/entities/{entity_id}"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"/api/v1/entities/{x(w).entity['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/entities/{x(b).entity['id']}")],
+    ),
+    ("DELETE", "/api/v1/entities/{entity_id}"): RouteSpec(
+        "devices",
+        lambda w: Req("DELETE", f"/api/v1/entities/{x(w).spare_entity['id']}", expect=status(204)),
+        lambda a, b: [Req("DELETE", f"/api/v1/entities/{x(b).spare_entity['id']}")],
+    ),
+    ("PUT", "/api/v1/entities/{entity_id}/devices"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "PUT",
+            f"/api/v1/entities/{x(w).spare_entity['id']}/devices",
+            json={"device_ids": [w.spare_device["id"]]},
+            expect=status(200),
+        ),
+        lambda a, b: [
+            Req("PUT", f"/api/v1/entities/{x(b).entity['id']}/devices", json={"device_ids": []}),
+            Req("PUT", f"/api/v1/entities/{x(b).entity['id']}/devices", json={"device_ids": [a.device["id"]]}),
+            Req(
+                "PUT",
+                f"/api/v1/entities/{x(a).entity['id']}/devices",
+                json={"device_ids": [a.device["id"], b.device["id"]]},
+                expect=status(404, 422),
+            ),
+        ],
+    ),
 }
 
 PUBLIC = {route for route, spec in ROUTES.items() if spec.access == "public"}
@@ -432,6 +699,13 @@ def snapshot(client: TestClient, world: World) -> dict[str, Any]:
         "/api/v1/profiles",
         "/api/v1/devices",
         "/api/v1/dead-letters",
+        "/api/v1/alarms",
+        f"/api/v1/alarms/{x(world).alarm['id']}",
+        f"/api/v1/profiles/{world.profile['id']}/rules",
+        f"/api/v1/rules/{x(world).rule['id']}",
+        f"/api/v1/rules/{x(world).spare_rule['id']}",
+        f"/api/v1/rules/{x(world).rule['id']}/overrides",
+        "/api/v1/entities",
     ]
     for device in (world.device, world.spare_device):
         paths += [
@@ -450,8 +724,12 @@ def snapshot(client: TestClient, world: World) -> dict[str, Any]:
 
 
 @pytest.fixture
-def worlds(make_world: Callable[[str, str, str], World]) -> tuple[World, World]:
-    return make_world(A_ID, "Aown", "3113025"), make_world(B_ID, "Bsecret", "4111156")
+def worlds(make_world: Callable[[str, str, str], World], client: TestClient, platform: Platform) -> tuple[World, World]:
+    pair = make_world(A_ID, "Aown", "3113025"), make_world(B_ID, "Bsecret", "4111156")
+    ALARM_OBJECTS.clear()
+    for world in pair:
+        ALARM_OBJECTS[world.tenant.id] = build_alarm_objects(client, platform, world)
+    return pair
 
 
 def test_every_route_is_covered(client: TestClient) -> None:
@@ -584,13 +862,16 @@ def test_roles_are_enforced_on_every_route(client: TestClient, worlds: tuple[Wor
 
 
 def test_role_table_matches_the_rules() -> None:
-    """Viewers and caseworkers never write; operators never manage users."""
+    """Viewers never write; caseworkers only handle alarms; operators never manage users."""
     for (method, path), spec in ROUTES.items():
         if spec.access not in ALLOWED:
             continue
         roles = ALLOWED[spec.access]
+        if spec.access == "alarms":
+            assert method == "POST" and path.startswith("/api/v1/alarms/{alarm_id}/"), (method, path)
         if method != "GET" and path != "/api/v1/auth/logout":
-            assert Role.VIEWER not in roles and Role.CASEWORKER not in roles, (method, path)
+            assert Role.VIEWER not in roles, (method, path)
+            assert Role.CASEWORKER not in roles or spec.access == "alarms", (method, path)
         if path.startswith(("/api/v1/users", "/api/v1/api-keys")) or (method != "GET" and "department" in path):
             assert roles == {Role.ADMIN}, (method, path)
 
