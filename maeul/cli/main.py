@@ -12,7 +12,7 @@ from maeul import __version__
 from maeul.adapters.sql import districts as district_repo
 from maeul.adapters.sql.migrate import current_revision, head_revision, upgrade
 from maeul.adapters.sql.retention import apply_retention
-from maeul.cli import demo, devices, users
+from maeul.cli import bench, demo, devices, simulate, users
 from maeul.cli.common import console, fail, open_platform, resolve_tenant, settings_or_exit
 from maeul.core.districts import parse_feature_collection
 from maeul.platform.clock import now_ms
@@ -106,9 +106,5 @@ def districts_import(
 
 app.command()(demo.demo)
 
-try:
-    from maeul.cli import simulate as _simulate
-
-    _simulate.register(app)
-except ImportError:  # pragma: no cover - the simulator ships with the package
-    pass
+simulate.register(app)
+bench.register(app)

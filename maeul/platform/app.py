@@ -16,6 +16,7 @@ from maeul.platform.ingest import IngestService
 from maeul.platform.maintenance import Maintenance
 from maeul.platform.metrics import Metrics
 from maeul.platform.notify import NotifyService
+from maeul.platform.rule_runner import RuleRunner
 from maeul.platform.settings import Settings
 
 log = logging.getLogger("maeul.platform")
@@ -34,6 +35,7 @@ class Platform:
     notify: NotifyService | None = None
     # Passed to every alarm change (raise_alarm, acknowledge, clear_alarm, assign): they run in its transaction.
     alarm_listeners: list[AlarmListener] = field(default_factory=list)
+    rule_runner: RuleRunner | None = None
 
     @classmethod
     def create(cls, settings: Settings, *, migrate: bool = True) -> Platform:
@@ -50,12 +52,16 @@ class Platform:
         notify = NotifyService(engine, base_dir=settings.data_dir)
         platform = cls(settings, engine, metrics, ingest, partitions, Maintenance(engine, partitions), notify=notify)
         platform.alarm_listeners.append(notify.listener)
+        platform.rule_runner = RuleRunner(engine, platform.alarm_listeners, tick_s=settings.rules_tick_s)
+        ingest.after_commit.append(platform.rule_runner.submit)
         return platform
 
     def start(self, *, mqtt: bool = True) -> None:
         """Start the writer, then (if a broker is configured) the MQTT subscriber."""
         if self.started:
             return
+        if self.rule_runner is not None:
+            self.rule_runner.start()
         self.ingest.start()
         if self.maintenance is not None:
             self.maintenance.start()
@@ -97,6 +103,8 @@ class Platform:
             self.mqtt.stop()  # type: ignore[attr-defined]
             self.mqtt = None
         self.ingest.stop()
+        if self.rule_runner is not None:
+            self.rule_runner.stop()  # after the writer: the last batches are evaluated first
         if self.notify is not None:
             self.notify.stop()
         if self.maintenance is not None:

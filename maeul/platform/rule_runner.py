@@ -70,6 +70,8 @@ class RuleRunner:
         self.clock = clock
         self._queue: queue.Queue[list[DeviceBatch] | None] = queue.Queue(maxsize=1000)
         self._cache: dict[int, tuple[float, DeviceRules | None]] = {}
+        self._profile_of: dict[int, int] = {}  # device → profile, loaded in bulk per batch
+        self._ruled_profiles: tuple[float, set[int]] = (0.0, set())
         self._lock = threading.Lock()
         self._device_locks: dict[int, threading.Lock] = {}
         self._stop = threading.Event()
@@ -96,16 +98,19 @@ class RuleRunner:
     def invalidate(self, device_id: int | None = None) -> None:
         """Forget cached rules (a rule, an override, a profile or a membership changed)."""
         with self._lock:
+            self._ruled_profiles = (0.0, set())
             if device_id is None:
                 self._cache.clear()
+                self._profile_of.clear()
             else:
                 self._cache.pop(device_id, None)
+                self._profile_of.pop(device_id, None)
 
     # --- on ingest ----------------------------------------------------------------------------------------
 
     def submit(self, batches: list[DeviceBatch]) -> None:
         """Called by the ingest writer after a commit; blocks briefly if the rule thread is far behind."""
-        if batches:
+        if batches and self._threads:
             self._queue.put(batches)
 
     def _run_batches(self) -> None:
@@ -123,8 +128,14 @@ class RuleRunner:
         by_device: dict[int, list[Reading]] = {}
         for batch in batches:
             by_device.setdefault(batch.device_id, []).extend(batch.readings)
+        ruled = self._profiles_with_rules()
+        if not ruled:
+            return 0
+        profile_of = self._profiles_of(list(by_device))
         count = 0
         for device_id, readings in by_device.items():
+            if profile_of.get(device_id) not in ruled:
+                continue
             device_rules = self.rules_for(device_id)
             if device_rules is None or not device_rules.rules:
                 continue
@@ -140,6 +151,28 @@ class RuleRunner:
             rule_repo.save_states(conn, device_id, changed)
             self._apply(conn, device_rules.tenant_id, device_id, transitions)
         return len(transitions)
+
+    def _profiles_with_rules(self) -> set[int]:
+        """Profiles that have at least one rule (re-read every few seconds and after any rule change)."""
+        expires, profiles = self._ruled_profiles
+        if expires > time.monotonic():
+            return profiles
+        with self.engine.connect() as conn:
+            profiles = set(conn.execute(select(rules.c.profile_id).distinct()).scalars())
+        self._ruled_profiles = (time.monotonic() + 5.0, profiles)
+        return profiles
+
+    def _profiles_of(self, device_ids: list[int]) -> dict[int, int]:
+        missing = [d for d in device_ids if d not in self._profile_of]
+        if missing:
+            with self.engine.connect() as conn:
+                for start in range(0, len(missing), 500):
+                    rows = conn.execute(
+                        select(devices.c.id, devices.c.profile_id).where(devices.c.id.in_(missing[start : start + 500]))
+                    )
+                    with self._lock:
+                        self._profile_of.update({r.id: r.profile_id for r in rows})
+        return {d: self._profile_of[d] for d in device_ids if d in self._profile_of}
 
     def _device_lock(self, device_id: int) -> threading.Lock:
         with self._lock:

@@ -43,6 +43,7 @@ class Settings(BaseModel):
     ingest_batch_rows: int = Field(default=5_000, ge=1)
     ingest_batch_ms: int = Field(default=0, ge=0, description="Extra wait to grow a batch (0: group commit).")
     session_hours: int = Field(default=12, ge=1)
+    rules_tick_s: float = Field(default=15.0, gt=0, description="How often time-based rules are evaluated.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,5 +1,4 @@
-"""The outbox, the attempts log, escalation state and rate windows: what the listener, scheduler and
-dispatcher read and write. Each write is guarded so that concurrent workers never do the same thing twice."""
+"""The outbox, attempts, escalation state and rate windows; writes are guarded against concurrent workers."""
 
 from __future__ import annotations
 

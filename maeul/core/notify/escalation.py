@@ -9,8 +9,7 @@ from maeul.core.notify.model import ANY_TYPE, Policy
 
 
 def select_policy(policies: Iterable[Policy], alarm_type: str, severity: Severity) -> Policy | None:
-    """The enabled policy for this type and severity: an exact type beats ``*``, then the higher minimum, then the
-    lower id."""
+    """The enabled policy for the type and severity: exact type over ``*``, then higher minimum, then lower id."""
     candidates = [
         p
         for p in policies

@@ -37,10 +37,8 @@ def expand(step: Step, assignee_id: int | None, directory: Directory) -> list[Pe
 def routes(
     person: Person, configured: Collection[str], channels: tuple[str, ...] | None = None, *, every: bool = False
 ) -> list[Route]:
-    """Where to send: the first usable channel of the order (with the rest as fallbacks), or each of them.
-
-    The order is ``channels`` (a step's override), else the person's preference, else the default order; a
-    channel is usable if the tenant configured it and the person has an address for it."""
+    """The first usable channel (configured, with an address) of the step's, the person's or the default order."""
+    # With ``every`` each usable channel gets its own message; otherwise the others become fallbacks.
     order = channels or person.channels or CHANNEL_ORDER
     usable: list[tuple[str, str]] = []
     for channel in dict.fromkeys(order):

@@ -23,8 +23,9 @@ CONFIG_ERROR = "config_error"
 
 
 class Dispatcher:
-    """Delivers due notifications; every attempt is logged, retryable failures wait and go again until
-    ``max_age_ms`` after the first attempt, permanent ones fall back to the next channel or fail."""
+    """Delivers due notifications, logs each attempt, retries transient failures up to ``max_age_ms``."""
+
+    # A permanent failure falls back to the recipient's next channel, or the notification fails.
 
     def __init__(
         self,

@@ -20,10 +20,7 @@ log = logging.getLogger("maeul.notify")
 
 
 class Escalator:
-    """Starts, advances and stops escalations, and queues the notices of alarm changes.
-
-    An instance is an ``AlarmListener``: pass it to ``raise_alarm``, ``acknowledge``, ``clear_alarm`` and
-    ``assign``; what it writes commits or rolls back with the alarm change."""
+    """An ``AlarmListener`` that starts, advances and stops escalations in the alarm change's transaction."""
 
     def __init__(self, planner: Planner, clock: Callable[[], int]) -> None:
         self.planner = planner

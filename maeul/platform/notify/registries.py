@@ -16,9 +16,9 @@ Builder = Callable[..., ChannelRegistry]
 
 
 class Registries:
-    """A cache of :class:`ChannelRegistry` per tenant, keyed by the version of the tenant's settings.
+    """A cache of :class:`ChannelRegistry` per tenant, rebuilt when the tenant's settings change."""
 
-    A replaced registry may still be in use by another worker: it is closed when the cache is closed."""
+    # A replaced registry may still be in use by another worker: it is closed with the cache.
 
     def __init__(self, base_dir: Path, build: Builder = build_channels) -> None:
         self.base_dir = base_dir

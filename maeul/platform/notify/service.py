@@ -70,10 +70,9 @@ class Scheduler:
 
 
 class NotifyService:
-    """Give :attr:`listener` to the alarm functions; :meth:`start` and :meth:`stop` run the background work.
+    """The alarm :attr:`listener`, plus the scheduler and dispatcher threads (or :meth:`run_once` in tests)."""
 
-    ``clock`` (epoch ms) drives escalation delays, quiet hours, storm windows and retries: tests pass a
-    controllable one and call :meth:`run_once` instead of starting threads."""
+    # ``clock`` (epoch ms) drives escalation delays, quiet hours, storm windows and retries.
 
     def __init__(
         self,

@@ -685,6 +685,205 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ),
 }
 
+
+# --- notifications ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class NotifyObjects:
+    """A world's notification settings: contacts, escalation policies, and one queued notification."""
+
+    contact: dict[str, Any]
+    spare_contact: dict[str, Any]
+    policy: dict[str, Any]
+    spare_policy: dict[str, Any]
+    notification: dict[str, Any]
+
+
+NOTIFY_OBJECTS: dict[str, NotifyObjects] = {}  # by tenant id, filled by the ``worlds`` fixture
+
+
+def n(world: World) -> NotifyObjects:
+    return NOTIFY_OBJECTS[world.tenant.id]
+
+
+def build_notify_objects(client: TestClient, platform: Platform, w: World) -> NotifyObjects:
+    """A webhook channel and a contact on it (both naming the world's marker), a policy notifying the contact, and
+    an alarm that queued a notification (to a closed local port: it is never delivered)."""
+
+    def ok(response: Any, code: int = 201) -> dict[str, Any]:
+        assert response.status_code == code, response.text
+        return dict(response.json())
+
+    admin = w.admin
+    url = f"http://127.0.0.1:9/{w.marker}/hook"
+    hook = {"endpoints": [{"url": url, "secret": f"{w.marker}-hook-secret-0001"}]}
+    ok(client.put("/api/v1/notification-channels/webhook", json=hook, headers=admin), 200)
+    body = {"name": f"{w.marker}-family", "addresses": {"webhook": url}, "channels": ["webhook"]}
+    contact = ok(client.post("/api/v1/contacts", json=body, headers=admin))
+    spare_contact = ok(client.post("/api/v1/contacts", json={"name": "spare"}, headers=admin))
+    steps = [{"delay_s": 0, "contacts": [contact["id"]]}]
+    policy = ok(
+        client.post("/api/v1/escalation-policies", json={"name": f"{w.marker}-policy", "steps": steps}, headers=admin)
+    )
+    spare = {"name": "spare", "alarm_type": "none", "steps": [{"delay_s": 0, "assignee": True}]}
+    spare_policy = ok(client.post("/api/v1/escalation-policies", json=spare, headers=admin))
+    occurrence = Occurrence(w.tenant.id, "device", w.device["id"], f"{w.marker}_fall", Severity.CRITICAL, T0, {})
+    with platform.engine.begin() as conn:
+        raise_alarm(conn, occurrence, listeners=platform.alarm_listeners)
+    [notification] = ok(client.get("/api/v1/notifications", headers=admin), 200)["items"]
+    return NotifyObjects(contact, spare_contact, policy, spare_policy, notification)
+
+
+def _policy_body(w: World) -> dict[str, Any]:
+    return {"name": f"{w.marker}-policy", "steps": [{"delay_s": 0, "contacts": [n(w).contact["id"]]}]}
+
+
+# The delivery log names people and their addresses: staff who handle alarms read it, viewers do not.
+ALLOWED["notify_log"] = frozenset({Role.ADMIN, Role.OPERATOR, Role.CASEWORKER})
+
+NOTIFY_ROUTES: dict[tuple[str, str], RouteSpec] = {
+    ("GET", "/api/v1/notification-channels"): RouteSpec(
+        "tenant",
+        lambda w: Req("GET", "/api/v1/notification-channels", expect=status(200)),
+        lambda a, b: [Req("GET", "/api/v1/notification-channels", expect=status(200))],
+    ),
+    ("PUT", "/api/v1/notification-channels/{channel}"): RouteSpec(
+        "tenant",
+        lambda w: Req(
+            "PUT",
+            "/api/v1/notification-channels/sms",
+            json={"url": "http://127.0.0.1:9/sms", "body_template": {"to": "{to}", "text": "{text}"}},
+            expect=status(200),
+        ),
+        # A masked secret keeps only A's own stored secret: B's endpoint URL finds nothing to restore.
+        lambda a, b: [
+            Req(
+                "PUT",
+                "/api/v1/notification-channels/webhook",
+                json={"endpoints": [{"url": f"http://127.0.0.1:9/{b.marker}/hook", "secret": "********"}]},
+                expect=status(422),
+                echo=True,
+            )
+        ],
+    ),
+    ("DELETE", "/api/v1/notification-channels/{channel}"): RouteSpec(
+        "tenant",
+        lambda w: Req("DELETE", "/api/v1/notification-channels/email", expect=status(404)),
+        lambda a, b: [Req("DELETE", "/api/v1/notification-channels/email")],
+    ),
+    ("GET", "/api/v1/contacts"): RouteSpec(
+        "tenant",
+        lambda w: Req("GET", "/api/v1/contacts", expect=status(200)),
+        lambda a, b: [
+            Req(
+                "GET",
+                "/api/v1/contacts",
+                expect=status(200),
+                check=no_ids(n(b).contact["id"], n(b).spare_contact["id"]),
+            )
+        ],
+    ),
+    ("POST", "/api/v1/contacts"): RouteSpec(
+        "tenant",
+        lambda w: Req("POST", "/api/v1/contacts", json={"name": "role-test"}, expect=status(201)),
+        lambda a, b: [Req("POST", "/api/v1/contacts", json={"name": "x", "user_id": b.user["id"]}, expect=status(422))],
+    ),
+    ("GET", "/api/v1/contacts/{contact_id}"): RouteSpec(
+        "tenant",
+        lambda w: Req("GET", f"/api/v1/contacts/{n(w).contact['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/contacts/{n(b).contact['id']}")],
+    ),
+    ("PATCH", "/api/v1/contacts/{contact_id}"): RouteSpec(
+        "tenant",
+        lambda w: Req("PATCH", f"/api/v1/contacts/{n(w).contact['id']}", json={"note": "x"}, expect=status(200)),
+        lambda a, b: [Req("PATCH", f"/api/v1/contacts/{n(b).contact['id']}", json={"name": "hijacked"})],
+    ),
+    ("DELETE", "/api/v1/contacts/{contact_id}"): RouteSpec(
+        "tenant",
+        lambda w: Req("DELETE", f"/api/v1/contacts/{n(w).spare_contact['id']}", expect=status(204)),
+        lambda a, b: [Req("DELETE", f"/api/v1/contacts/{n(b).spare_contact['id']}")],
+    ),
+    ("GET", "/api/v1/escalation-policies"): RouteSpec(
+        "tenant",
+        lambda w: Req("GET", "/api/v1/escalation-policies", expect=status(200)),
+        lambda a, b: [
+            Req(
+                "GET",
+                "/api/v1/escalation-policies",
+                expect=status(200),
+                check=no_ids(n(b).policy["id"], n(b).spare_policy["id"]),
+            )
+        ],
+    ),
+    ("POST", "/api/v1/escalation-policies"): RouteSpec(
+        "tenant",
+        lambda w: Req(
+            "POST",
+            "/api/v1/escalation-policies",
+            json={"name": "role-test", "steps": [{"delay_s": 0, "assignee": True}]},
+            expect=status(201),
+        ),
+        # B's contacts and users are no recipients in A.
+        lambda a, b: [
+            Req("POST", "/api/v1/escalation-policies", json=_policy_body(b), expect=status(422), echo=True),
+            Req(
+                "POST",
+                "/api/v1/escalation-policies",
+                json={"name": "x", "steps": [{"delay_s": 0, "users": [b.user["id"]]}]},
+                expect=status(422),
+            ),
+        ],
+    ),
+    ("GET", "/api/v1/escalation-policies/{policy_id}"): RouteSpec(
+        "tenant",
+        lambda w: Req("GET", f"/api/v1/escalation-policies/{n(w).policy['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/escalation-policies/{n(b).policy['id']}")],
+    ),
+    ("PUT", "/api/v1/escalation-policies/{policy_id}"): RouteSpec(
+        "tenant",
+        lambda w: Req(
+            "PUT", f"/api/v1/escalation-policies/{n(w).policy['id']}", json=_policy_body(w), expect=status(200)
+        ),
+        lambda a, b: [Req("PUT", f"/api/v1/escalation-policies/{n(b).policy['id']}", json=_policy_body(a))],
+    ),
+    ("DELETE", "/api/v1/escalation-policies/{policy_id}"): RouteSpec(
+        "tenant",
+        lambda w: Req("DELETE", f"/api/v1/escalation-policies/{n(w).spare_policy['id']}", expect=status(204)),
+        lambda a, b: [Req("DELETE", f"/api/v1/escalation-policies/{n(b).spare_policy['id']}")],
+    ),
+    ("GET", "/api/v1/notifications"): RouteSpec(
+        "notify_log",
+        lambda w: Req("GET", "/api/v1/notifications", expect=status(200)),
+        lambda a, b: [
+            Req("GET", "/api/v1/notifications", expect=status(200), check=no_ids(n(b).notification["id"])),
+            Req(
+                "GET",
+                f"/api/v1/notifications?alarm_id={n(b).notification['alarm_id']}",
+                expect=status(200),
+                check=empty_list,
+            ),
+            Req(
+                "GET",
+                f"/api/v1/notifications?recipient={n(b).notification['recipient']}",
+                expect=status(200),
+                check=no_ids(n(b).notification["id"]),
+            ),
+        ],
+    ),
+    ("GET", "/api/v1/notifications/{notification_id}"): RouteSpec(
+        "notify_log",
+        lambda w: Req("GET", f"/api/v1/notifications/{n(w).notification['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/notifications/{n(b).notification['id']}", echo=True)],
+    ),
+    ("GET", "/api/v1/notifications/{notification_id}/attempts"): RouteSpec(
+        "notify_log",
+        lambda w: Req("GET", f"/api/v1/notifications/{n(w).notification['id']}/attempts", expect=status(200)),
+        lambda a, b: [Req("GET", f"/api/v1/notifications/{n(b).notification['id']}/attempts", echo=True)],
+    ),
+}
+ROUTES.update(NOTIFY_ROUTES)
+
 PUBLIC = {route for route, spec in ROUTES.items() if spec.access == "public"}
 
 
@@ -699,6 +898,9 @@ def snapshot(client: TestClient, world: World) -> dict[str, Any]:
         "/api/v1/profiles",
         "/api/v1/devices",
         "/api/v1/dead-letters",
+        "/api/v1/notification-channels",
+        "/api/v1/contacts",
+        "/api/v1/escalation-policies",
         "/api/v1/alarms",
         f"/api/v1/alarms/{x(world).alarm['id']}",
         f"/api/v1/profiles/{world.profile['id']}/rules",
@@ -728,6 +930,7 @@ def worlds(make_world: Callable[[str, str, str], World], client: TestClient, pla
     pair = make_world(A_ID, "Aown", "3113025"), make_world(B_ID, "Bsecret", "4111156")
     ALARM_OBJECTS.clear()
     for world in pair:
+        NOTIFY_OBJECTS[world.tenant.id] = build_notify_objects(client, platform, world)
         ALARM_OBJECTS[world.tenant.id] = build_alarm_objects(client, platform, world)
     return pair
 

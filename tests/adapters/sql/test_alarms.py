@@ -74,8 +74,9 @@ def test_acknowledge_assign_comment_and_tenant_scope(engine: Engine) -> None:
 
 def test_alarm_propagates_to_the_entities_of_its_device(engine: Engine) -> None:
     with engine.begin() as conn:
-        household = conn.execute(entities.insert().values(
-            tenant_id="namyangju", kind="household", name="H001", attributes={}, created_at=0)).inserted_primary_key[0]
+        household = conn.execute(
+            entities.insert().values(tenant_id="namyangju", kind="household", name="H001", attributes={}, created_at=0)
+        ).inserted_primary_key[0]
         conn.execute(entity_devices.insert().values(entity_id=household, device_id=1))
         alarm, _ = alarms.raise_alarm(conn, occurrence())
         linked = conn.execute(select(alarm_entities.c.entity_id).where(alarm_entities.c.alarm_id == alarm["id"]))
@@ -103,7 +104,9 @@ def test_sixteen_concurrent_writers_make_exactly_one_active_alarm(engine: Engine
         t.join()
     assert not errors, errors
     with engine.connect() as conn:
-        active = conn.execute(select(func.count()).select_from(alarms_table).where(~alarms_table.c.cleared)).scalar_one()
+        active = conn.execute(
+            select(func.count()).select_from(alarms_table).where(~alarms_table.c.cleared)
+        ).scalar_one()
         total = conn.execute(select(func.count()).select_from(alarms_table)).scalar_one()
         occurrences = conn.execute(select(alarms_table.c.occurrences)).scalar_one()
     assert (active, total) == (1, 1)

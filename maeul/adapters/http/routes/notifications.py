@@ -141,8 +141,7 @@ def put_channel(
     platform: PlatformDep,
     config: Annotated[dict[str, Any], Body(examples=[{"host": "smtp.city.go.kr", "from_address": "alarm@city.go.kr"}])],
 ) -> ChannelOut:
-    """Set one channel's settings (as in ``maeul.adapters.notify.registry``). A ``********`` value keeps the
-    stored secret."""
+    """Set one channel's settings (see ``maeul.adapters.notify.registry``); ``********`` keeps a stored secret."""
     with platform.engine.begin() as conn:
         stored = {r["channel"]: r["config"] for r in repo.list_channel_rows(conn, actor.tenant_id)}
         merged = restore(config, stored.get(channel))
