@@ -58,6 +58,7 @@ class Sustained:
     mean_write_ms: float = 0.0  # Maeul's own maeul_ingest_write_seconds: one batch's transaction
     gc_pause_s: float = 0.0  # time Maeul's process spent in the cyclic garbage collector
     gc_full_collections: int = 0
+    slow_batches: int = 0  # batches whose transaction took over 1 s
 
     @property
     def rows_per_s(self) -> float:
@@ -82,6 +83,12 @@ class Latency:
     p99_ms: float
     max_ms: float
     cpu: dict[str, float] = field(default_factory=dict)
+    # Per 10 s of publishing: (seconds from the start, samples, p50 ms, max ms): stalls show up here.
+    timeline: list[tuple[float, int, float, float]] = field(default_factory=list)
+    mean_batch_rows: float = 0.0
+    mean_write_ms: float = 0.0
+    slow_batches: int = 0
+    gc_pause_s: float = 0.0
 
 
 @dataclass

@@ -147,6 +147,27 @@ class _Run:
     def _metric(self, name: str) -> float:
         return self.platform.metrics.registry.get_sample_value(name) or 0.0
 
+    def _writer(self) -> tuple[float, float, float, float]:
+        """Maeul's own writer metrics so far: (batches, rows, seconds writing, batches that took over 1 s)."""
+        batches = self._metric("maeul_ingest_write_seconds_count")
+        under = self.platform.metrics.registry.get_sample_value("maeul_ingest_write_seconds_bucket", {"le": "1.0"})
+        return (
+            batches,
+            self._metric("maeul_ingest_batch_rows_sum"),
+            self._metric("maeul_ingest_write_seconds_sum"),
+            batches - (under or 0.0),
+        )
+
+    def _writer_delta(self, before: tuple[float, float, float, float]) -> dict[str, float]:
+        now = self._writer()
+        batches, rows, seconds, slow = (a - b for a, b in zip(now, before, strict=True))
+        return {
+            "batches": batches,
+            "mean_batch_rows": rows / batches if batches else 0.0,
+            "mean_write_ms": 1000 * seconds / batches if batches else 0.0,
+            "slow_batches": slow,
+        }
+
     def _stored_rows(self) -> int:
         return int(self._metric("maeul_ingest_readings_total"))
 
@@ -248,7 +269,7 @@ class _Run:
             measuring = False
             gc_meter = GcMeter()
             first_rows = 0
-            batches0 = rows0 = write0 = 0.0
+            writer0 = (0.0, 0.0, 0.0, 0.0)
             next_sample = start
             try:
                 while True:
@@ -259,9 +280,7 @@ class _Run:
                     if not measuring and elapsed >= warmup:
                         measuring = True
                         first_rows = self._stored_rows()
-                        batches0 = self._metric("maeul_ingest_batch_rows_count")
-                        rows0 = self._metric("maeul_ingest_batch_rows_sum")
-                        write0 = self._metric("maeul_ingest_write_seconds_sum")
+                        writer0 = self._writer()
                         samples.append((now, first_rows))
                         meter.start()
                         gc_meter.start()
@@ -289,9 +308,7 @@ class _Run:
             end = time.monotonic()
             samples.append((end, end_rows))
             cpu = meter.stop()
-            batches = self._metric("maeul_ingest_batch_rows_count") - batches0
-            batch_rows = self._metric("maeul_ingest_batch_rows_sum") - rows0
-            write_s = self._metric("maeul_ingest_write_seconds_sum") - write0
+            writer = self._writer_delta(writer0)
             self._finish(group, acked_before)
         return Sustained(
             seconds=end - samples[0][0],
@@ -302,9 +319,10 @@ class _Run:
             publisher_bound=behind / checks if checks else 0.0,
             slowest_10s_rows_per_s=_slowest_window(samples, 10.0),
             cpu=cpu,
-            batches=int(batches),
-            mean_batch_rows=batch_rows / batches if batches else 0.0,
-            mean_write_ms=1000 * write_s / batches if batches else 0.0,
+            batches=int(writer["batches"]),
+            mean_batch_rows=writer["mean_batch_rows"],
+            mean_write_ms=writer["mean_write_ms"],
+            slow_batches=int(writer["slow_batches"]),
             gc_pause_s=gc_meter.pause_s,
             gc_full_collections=gc_meter.collections[2],
         )
@@ -328,6 +346,8 @@ class _Run:
                 measured_from = go + warmup
                 rows_from, t_from = 0, start
                 measuring = False
+                gc_meter = GcMeter()
+                writer0 = self._writer()
                 try:
                     while True:
                         now = time.monotonic()
@@ -335,13 +355,17 @@ class _Run:
                         if not measuring and elapsed >= warmup:
                             measuring, rows_from, t_from = True, self._stored_rows(), now
                             meter.start()
+                            gc_meter.start()
+                            writer0 = self._writer()
                         if elapsed >= warmup + opts.latency_seconds:
                             break
                         group.check_alive()
                         self.progress.update(elapsed, f"{self._stored_rows():,} rows stored")
                         time.sleep(0.1)
                 finally:
+                    gc_meter.stop()
                     self.progress.done()
+                writer = self._writer_delta(writer0)
                 rows = self._stored_rows() - rows_from
                 measured_s = time.monotonic() - t_from
                 measured_to = time.time()
@@ -353,6 +377,12 @@ class _Run:
         # A sample is a marker row published in the measured span (after the warm-up, before the stop).
         low, high = int(measured_from * 1000), int(measured_to * 1000)
         latencies = [ms for ts, ms in samples if low <= ts <= high]
+        timeline = []
+        for start_ms in range(low, high, 10_000):
+            window = [ms for ts, ms in samples if start_ms <= ts < start_ms + 10_000]
+            if window:
+                entry = ((start_ms - low) / 1000, len(window), percentile(window, 50), float(max(window)))
+                timeline.append(entry)
         return Latency(
             offered_messages_per_s=rate,
             achieved_messages_per_s=rows / opts.readings / measured_s if measured_s else 0.0,
@@ -364,6 +394,11 @@ class _Run:
             p99_ms=percentile(latencies, 99),
             max_ms=max(latencies, default=0),
             cpu=cpu,
+            timeline=timeline,
+            mean_batch_rows=writer["mean_batch_rows"],
+            mean_write_ms=writer["mean_write_ms"],
+            slow_batches=int(writer["slow_batches"]),
+            gc_pause_s=gc_meter.pause_s,
         )
 
 

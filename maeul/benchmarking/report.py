@@ -239,16 +239,21 @@ def diagnostics(report: BenchReport) -> list[str]:
         out.append(
             f"{run.store} sustained ({run.publisher} publishers): {s.batches:,} batches, "
             f"mean {s.mean_batch_rows:,.0f} rows, "
-            f"mean write {s.mean_write_ms:,.1f} ms; publishers behind in {s.publisher_bound:.0%} of samples; "
+            f"mean write {s.mean_write_ms:,.1f} ms, {s.slow_batches} over 1 s; publishers behind in {s.publisher_bound:.0%} of samples; "
             f"slowest 10 s: {s.slowest_10s_rows_per_s:,.0f} rows/s; GC pauses {s.gc_pause_s:.1f} s "
             f"({100 * s.gc_pause_s / s.seconds if s.seconds else 0:.1f}% of the time, "
             f"{s.gc_full_collections} full); CPU %: {_cpu(s.cpu)}"
         )
         if run.latency is not None:
+            lat = run.latency
             out.append(
-                f"{run.store} latency phase CPU %: {_cpu(run.latency.cpu)} "
-                f"(resolution: one {run.latency.poll_ms:g} ms poll + one query)"
+                f"{run.store} latency phase: mean batch {lat.mean_batch_rows:,.0f} rows, mean write "
+                f"{lat.mean_write_ms:,.1f} ms, {lat.slow_batches} over 1 s; GC pauses {lat.gc_pause_s:.1f} s; "
+                f"CPU %: {_cpu(lat.cpu)} (resolution: one {lat.poll_ms:g} ms poll + one query)"
             )
+            steps = ", ".join(f"{t:g}s: p50 {p50:,.0f}/max {worst:,.0f}" for t, _n, p50, worst in run.latency.timeline)
+            if steps:
+                out.append(f"{run.store} latency per 10 s (ms): {steps}")
     return out
 
 

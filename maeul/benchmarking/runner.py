@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 
 from maeul.benchmarking.ceilings import broker_ceiling, insert_ceiling
 from maeul.benchmarking.environment import STORES, Store
@@ -127,7 +128,31 @@ def machine_info(stores: tuple[Store, ...]) -> dict[str, str]:
     }
     if "postgres" in stores:
         info["postgresql"] = _postgres_version()
+    revision = _revision()
+    if revision:
+        info["maeul"] = revision
     return info
+
+
+def _revision() -> str:
+    """The checkout's commit (and whether files were changed), if Maeul runs from a git checkout."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        if head.returncode != 0:
+            return ""
+        status = subprocess.run(
+            ["git", "--no-optional-locks", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    changed = len([line for line in status.stdout.splitlines() if line.strip()])
+    return head.stdout.strip() + (f" + {changed} changed files" if changed else "")
 
 
 def _memory() -> str:

@@ -504,11 +504,11 @@ def test_writes_make_the_rule_runner_reload(
     """The runner caches each device's effective rules; every write here tells it to read them again."""
     calls: list[int | None] = []
 
-    class Runner:
-        def invalidate(self, device_id: int | None = None) -> None:
-            calls.append(device_id)
+    def invalidate(device_id: int | None = None) -> None:
+        calls.append(device_id)
 
-    monkeypatch.setattr(platform, "rule_runner", Runner(), raising=False)
+    assert platform.rule_runner is not None
+    monkeypatch.setattr(platform.rule_runner, "invalidate", invalidate)
     profile = make_profile(client, admin)
     device = make_device(client, admin, "home-1", profile["id"])
     rule = make_rule(client, admin, profile["id"])
