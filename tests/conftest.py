@@ -106,8 +106,11 @@ def no_leftover_threads() -> Iterator[None]:
     yield
     deadline = time.monotonic() + 5
     while True:
-        extra = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()
-                 and not t.name.startswith(("AnyIO worker thread", "asyncio_"))]
+        extra = [
+            t
+            for t in threading.enumerate()
+            if t.ident not in before and t.is_alive() and not t.name.startswith(("AnyIO worker thread", "asyncio_"))
+        ]
         if not extra or time.monotonic() > deadline:
             break
         time.sleep(0.05)

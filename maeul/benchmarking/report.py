@@ -239,7 +239,8 @@ def diagnostics(report: BenchReport) -> list[str]:
         out.append(
             f"{run.store} sustained ({run.publisher} publishers): {s.batches:,} batches, "
             f"mean {s.mean_batch_rows:,.0f} rows, "
-            f"mean write {s.mean_write_ms:,.1f} ms, {s.slow_batches} over 1 s; publishers behind in {s.publisher_bound:.0%} of samples; "
+            f"mean write {s.mean_write_ms:,.1f} ms, {s.slow_batches} over 1 s; "
+            f"publishers behind in {s.publisher_bound:.0%} of samples; "
             f"slowest 10 s: {s.slowest_10s_rows_per_s:,.0f} rows/s; GC pauses {s.gc_pause_s:.1f} s "
             f"({100 * s.gc_pause_s / s.seconds if s.seconds else 0:.1f}% of the time, "
             f"{s.gc_full_collections} full); CPU %: {_cpu(s.cpu)}"
