@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from maeul.cli.common import console, settings_or_exit
-from maeul.cli.demo_setup import DemoState, ensure_demo, find_districts_file
+from maeul.cli.demo_setup import DemoState, ensure_demo, find_districts_file, run_service_demos
 from maeul.platform.app import Platform
 from maeul.platform.logs import configure_logging
 
@@ -56,6 +56,7 @@ def demo(
     configure_logging(settings.log_level, json=False)
     platform = Platform.create(settings)
     state, notes = ensure_demo(platform, find_districts_file(districts))
+    notes += run_service_demos(platform, state)
     feeder = DemoFeeder(platform, state.devices, interval_s=interval)
     platform.start()
     try:

@@ -179,3 +179,17 @@ def ensure_demo(platform: Platform, districts_file: Path | None, seed: int = 201
     _save_state(path, state)
     platform.provision_broker()
     return state, notes
+
+
+def run_service_demos(platform: Platform, state: DemoState, seed: int = 2018) -> list[str]:
+    """Let every enabled service add its part of the demo (each hook is idempotent); returns their notes."""
+    from maeul.services.spec import DemoContext
+
+    with platform.engine.connect() as conn:
+        codes = [item.code for item in district_repo.list_districts(conn, state.tenant)]
+    context = DemoContext(state.tenant, codes, seed, tuple(device.id for device in state.devices))
+    notes: list[str] = []
+    for service in platform.services:
+        if service.demo is not None:
+            notes.extend(service.demo(platform, context))
+    return notes

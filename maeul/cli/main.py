@@ -17,6 +17,7 @@ from maeul.cli.common import console, fail, open_platform, resolve_tenant, setti
 from maeul.core.districts import parse_feature_collection
 from maeul.platform.clock import now_ms
 from maeul.platform.logs import configure_logging
+from maeul.services.registry import installed_services
 
 app = typer.Typer(
     help="Maeul (마을): IoT and civic-services platform for local governments / 지자체 IoT 공통 플랫폼",
@@ -30,6 +31,9 @@ app.add_typer(devices.app, name="devices")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tenants_app, name="tenants")
 app.add_typer(districts_app, name="districts")
+for _service in installed_services():
+    if _service.cli is not None:
+        app.add_typer(_service.cli(), name=_service.name, help=f"{_service.title_ko} / {_service.title_en}")
 
 
 @app.callback()

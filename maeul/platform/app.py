@@ -15,9 +15,11 @@ from maeul.adapters.sql.telemetry_store import TelemetryStore
 from maeul.platform.ingest import IngestService
 from maeul.platform.maintenance import Maintenance
 from maeul.platform.metrics import Metrics
-from maeul.platform.notify import NotifyService
+from maeul.platform.notify import NotifyOptions, NotifyService
 from maeul.platform.rule_runner import RuleRunner
 from maeul.platform.settings import Settings
+from maeul.services.registry import select_services
+from maeul.services.spec import Service
 
 log = logging.getLogger("maeul.platform")
 
@@ -36,9 +38,11 @@ class Platform:
     # Passed to every alarm change (raise_alarm, acknowledge, clear_alarm, assign): they run in its transaction.
     alarm_listeners: list[AlarmListener] = field(default_factory=list)
     rule_runner: RuleRunner | None = None
+    services: tuple[Service, ...] = ()
 
     @classmethod
     def create(cls, settings: Settings, *, migrate: bool = True) -> Platform:
+        services = select_services(settings.services)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.resolved_database_url)
         if migrate:
@@ -49,8 +53,20 @@ class Platform:
         store = TelemetryStore(partitions.ensure_for_rows if partitions else None)
         metrics = Metrics()
         ingest = IngestService(engine, settings, metrics, store)
-        notify = NotifyService(engine, base_dir=settings.data_dir)
-        platform = cls(settings, engine, metrics, ingest, partitions, Maintenance(engine, partitions), notify=notify)
+        notify = NotifyService(engine, base_dir=settings.data_dir, options=NotifyOptions.from_settings(settings))
+        for service in services:
+            if service.register_rule_kinds is not None:
+                service.register_rule_kinds()
+        platform = cls(
+            settings,
+            engine,
+            metrics,
+            ingest,
+            partitions,
+            Maintenance(engine, partitions),
+            notify=notify,
+            services=services,
+        )
         platform.alarm_listeners.append(notify.listener)
         platform.rule_runner = RuleRunner(engine, platform.alarm_listeners, tick_s=settings.rules_tick_s)
         ingest.after_commit.append(platform.rule_runner.submit)
@@ -78,6 +94,9 @@ class Platform:
             )
             client.start()
             self.mqtt = client
+        for service in self.services:
+            if service.on_start is not None:
+                service.on_start(self)
         self.started = True
         log.info("platform started", extra={"database": self.engine.url.render_as_string(hide_password=True)})
 
@@ -98,7 +117,11 @@ class Platform:
             reload_broker(self.settings.mqtt_broker_pid_file)
 
     def stop(self) -> None:
-        """Stop taking MQTT messages, write what was accepted, release the database."""
+        """Stop the services, stop taking MQTT messages, write what was accepted, release the database."""
+        if self.started:
+            for service in reversed(self.services):
+                if service.on_stop is not None:
+                    service.on_stop(self)
         if self.mqtt is not None:
             self.mqtt.stop()  # type: ignore[attr-defined]
             self.mqtt = None

@@ -44,6 +44,11 @@ class Settings(BaseModel):
     ingest_batch_ms: int = Field(default=0, ge=0, description="Extra wait to grow a batch (0: group commit).")
     session_hours: int = Field(default=12, ge=1)
     rules_tick_s: float = Field(default=15.0, gt=0, description="How often time-based rules are evaluated.")
+    notify_retry_base_s: float = Field(
+        default=5.0, gt=0, description="First retry delay of a failed notification; doubles each attempt."
+    )
+    notify_retry_cap_s: float = Field(default=300.0, gt=0, description="Longest delay between two retries.")
+    services: str = Field(default="all", description="Services to run, comma-separated ('all', or '' for none).")
 
     @property
     def resolved_database_url(self) -> str:

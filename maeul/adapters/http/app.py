@@ -57,4 +57,9 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True) -> FastAPI:
     install_error_handlers(app)
     for module in (ops, accounts, districts, devices, telemetry, ingest, dead_letters, alarms, rules, notifications):
         app.include_router(module.router)
+    for service in platform.services:
+        if service.api_router is not None:
+            app.include_router(service.api_router())
+        if service.page_router is not None:
+            app.include_router(service.page_router())
     return app

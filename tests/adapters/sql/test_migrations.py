@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 
 from alembic.autogenerate import compare_metadata
@@ -13,6 +14,7 @@ import maeul.adapters.sql
 from maeul.adapters.sql.engine import make_engine
 from maeul.adapters.sql.migrate import current_revision, head_revision, upgrade
 from maeul.adapters.sql.tables import metadata
+from maeul.services.registry import installed_services
 
 
 def load_every_table() -> None:
@@ -20,6 +22,9 @@ def load_every_table() -> None:
     for module in pkgutil.iter_modules(maeul.adapters.sql.__path__):
         if module.name != "migrations":
             importlib.import_module(f"maeul.adapters.sql.{module.name}")
+    for service in installed_services():  # a service keeps its tables in maeul/services/<name>/tables.py
+        if importlib.util.find_spec(f"maeul.services.{service.name}.tables") is not None:
+            importlib.import_module(f"maeul.services.{service.name}.tables")
 
 
 load_every_table()
