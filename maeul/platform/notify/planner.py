@@ -19,6 +19,7 @@ from maeul.core.notify.quiet import quiet_hours, send_at
 from maeul.core.notify.recipients import expand, routes
 from maeul.core.notify.render import AlarmView, DigestItem, Event, Texts, render, render_digest
 from maeul.core.notify.storm import StormRule, admit
+from maeul.platform.notify.wakeup import mark_queued
 
 log = logging.getLogger("maeul.notify")
 NO_ROUTE = "no configured channel with an address for this recipient"
@@ -175,7 +176,10 @@ class Planner:
                     _row(common, note.id, route.channel, route.address, note, route.fallbacks, status,
                          admission.release_at, deferred, None)
                 )  # fmt: skip
-        return store.insert_outbox(conn, rows)
+        written = store.insert_outbox(conn, rows)
+        if written:
+            mark_queued(conn)
+        return written
 
     def digest(self, conn: Connection, group: tuple[str, str, str, str], token: str) -> int:
         """Fold the released messages of one recipient and channel into one digest row; returns how many."""
@@ -220,6 +224,7 @@ class Planner:
         store.insert_outbox(
             conn, [_row(common, digest_id, channel, address, note, fallbacks, "pending", now, None, None)]
         )
+        mark_queued(conn)
         return len(items)
 
 

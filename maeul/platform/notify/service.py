@@ -20,7 +20,9 @@ from maeul.platform.notify.dispatcher import Dispatcher
 from maeul.platform.notify.escalator import Escalator
 from maeul.platform.notify.planner import Planner
 from maeul.platform.notify.registries import Builder, Registries
+from maeul.platform.notify.wakeup import CommitWaker
 from maeul.platform.notify.workers import Loop
+from maeul.platform.settings import Settings
 
 log = logging.getLogger("maeul.notify")
 
@@ -35,8 +37,14 @@ class NotifyOptions:
     lease_s: float = 600.0
     batch: int = 5
     dispatchers: int = 2
-    dispatch_idle_s: float = 0.25
+    dispatch_idle_s: float = 0.25  # polling fallback: dispatchers are woken when a message is queued
     schedule_idle_s: float = 1.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NotifyOptions:
+        """The defaults, with the retry back-off of ``MAEUL_NOTIFY_RETRY_BASE_S`` and ``..._CAP_S``."""
+        base = settings.notify_retry_base_s
+        return cls(backoff=Backoff(base_s=base, cap_s=max(base, settings.notify_retry_cap_s)))
 
 
 class Scheduler:
@@ -103,6 +111,13 @@ class NotifyService:
             rng=rng,
         )
         self._loops: list[Loop] = []
+        self._dispatch_loops: list[Loop] = []
+        self._waker = CommitWaker(engine, self.wake)
+
+    def wake(self) -> None:
+        """Let the dispatchers look for due messages now (called after a transaction queued some)."""
+        for loop in self._dispatch_loops:
+            loop.wake()
 
     def run_once(self) -> tuple[int, int]:
         """One scheduler round, then dispatch until nothing is due: (rows scheduled, attempts made)."""
@@ -117,17 +132,21 @@ class NotifyService:
     def start(self) -> None:
         if self._loops:
             return
-        self._loops = [Loop("maeul-notify-scheduler", self.scheduler.run_once, self.options.schedule_idle_s)]
-        self._loops += [
+        self._dispatch_loops = [
             Loop(f"maeul-notify-dispatch-{i + 1}", self.dispatcher.run_once, self.options.dispatch_idle_s)
             for i in range(max(1, self.options.dispatchers))
         ]
+        self._loops = [Loop("maeul-notify-scheduler", self.scheduler.run_once, self.options.schedule_idle_s)]
+        self._loops += self._dispatch_loops
         for loop in self._loops:
             loop.start()
+        self._waker.install()
 
     def stop(self) -> None:
         """Stop the loops (a delivery under way finishes first) and close the channels."""
+        self._waker.remove()
         for loop in self._loops:
             loop.stop()
         self._loops = []
+        self._dispatch_loops = []
         self.registries.close()

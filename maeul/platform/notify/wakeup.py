@@ -1,0 +1,44 @@
+"""Wake the dispatchers as soon as a transaction that queued a notification has committed.
+
+The planner marks the transaction's connection (:func:`mark_queued`) when it writes outbox rows; when that
+connection goes back to the pool (after the commit of ``engine.begin()``, or after a rollback, when waking
+is merely useless) :class:`CommitWaker` calls its ``wake`` function. The row is committed by then, so a
+dispatcher woken at that moment finds it: no notification waits for the dispatchers' polling interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event
+
+QUEUED = "maeul.notify.queued"
+
+
+def mark_queued(conn: Connection) -> None:
+    """Note that ``conn``'s transaction queued messages to deliver now."""
+    conn.info[QUEUED] = True
+
+
+class CommitWaker:
+    """Calls ``wake`` when a connection marked by :func:`mark_queued` is returned to ``engine``'s pool."""
+
+    def __init__(self, engine: Engine, wake: Callable[[], None]) -> None:
+        self.engine = engine
+        self.wake = wake
+        self._installed = False
+
+    def install(self) -> None:
+        if not self._installed:
+            event.listen(self.engine, "checkin", self._checkin)
+            self._installed = True
+
+    def remove(self) -> None:
+        if self._installed:
+            event.remove(self.engine, "checkin", self._checkin)
+            self._installed = False
+
+    def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(QUEUED, False):
+            self.wake()
