@@ -62,4 +62,7 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True) -> FastAPI:
             app.include_router(service.api_router())
         if service.page_router is not None:
             app.include_router(service.page_router())
+    from maeul.web.app import install_web  # the console and the portal (maeul/web)
+
+    install_web(app, platform)
     return app

@@ -19,6 +19,9 @@ from maeul.platform.app import Platform
 IdPath = Annotated[int, Path(ge=1, le=INT32_MAX)]
 
 bearer = HTTPBearer(auto_error=False, description="A session token (POST /api/v1/auth/token) or an API key.")
+# The web console's session cookie (HttpOnly, SameSite=Lax). It authenticates reads only (GET/HEAD), so the
+# console's charts and map can call the API; every change needs the bearer header or a console form with CSRF.
+SESSION_COOKIE = "maeul_session"
 
 
 def get_platform(request: Request) -> Platform:
@@ -30,11 +33,16 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
 def get_actor(
-    platform: PlatformDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    platform: PlatformDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    if credentials is None:
+    token = credentials.credentials if credentials is not None else None
+    if token is None and request.method in ("GET", "HEAD") and "authorization" not in request.headers:
+        token = request.cookies.get(SESSION_COOKIE)
+    if token is None:
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
-    actor = actor_for_token(platform.engine, credentials.credentials)
+    actor = actor_for_token(platform.engine, token)
     if actor is None:
         raise ApiError(401, "unauthorized", "the token is unknown, expired or revoked")
     return actor

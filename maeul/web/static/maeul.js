@@ -1,0 +1,36 @@
+// Maeul's shared page script: live alarm updates (server-sent events) and small progressive enhancements.
+(function () {
+  "use strict";
+  function announce(text) {
+    var region = document.getElementById("live-region");
+    if (region) { region.textContent = ""; window.setTimeout(function () { region.textContent = text; }, 50); }
+  }
+  window.maeulAnnounce = announce;
+
+  // An element with data-live-alarms="<stream url>" and data-refresh="<fragment url>" is refreshed on each event.
+  function liveAlarms(el) {
+    if (!window.EventSource) { return; }
+    var source = new EventSource(el.getAttribute("data-live-alarms"));
+    source.addEventListener("alarms", function (event) {
+      var target = el.getAttribute("data-target") || "#" + el.id;
+      var url = el.getAttribute("data-refresh");
+      if (window.htmx && url) {
+        var query = window.location.search || "";
+        window.htmx.ajax("GET", url + query, { target: target, swap: "innerHTML" });
+      }
+      var data = {};
+      try { data = JSON.parse(event.data); } catch (e) { data = {}; }
+      if (data.changed) { announce(el.getAttribute("data-announce") || "Alarms changed"); }
+      el.setAttribute("data-last-event", String(Date.now()));
+    });
+    el.setAttribute("data-live-ready", "1");
+  }
+
+  function init() {
+    document.querySelectorAll("[data-live-alarms]").forEach(liveAlarms);
+    // Polling fragments (latest values): hx-trigger="every 5s" on the element does the work; nothing to do here.
+    var error = document.getElementById("form-error");
+    if (error) { error.focus(); }
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();
