@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from maeul.adapters.sql.errors import Conflict, Invalid, NotFound
 from maeul.adapters.sql.ids import inserted_id
+from maeul.adapters.sql.scoped import all_in_tenant, conflict_if_duplicate
 from maeul.adapters.sql.tables import api_tokens, departments, tenants, users
 from maeul.core.roles import Role
 from maeul.platform.clock import now_ms
@@ -73,17 +73,13 @@ def list_tenants(conn: Connection) -> list[dict[str, Any]]:
 
 
 def create_department(conn: Connection, tenant_id: str, name: str) -> dict[str, Any]:
-    try:
-        with conn.begin_nested():
-            result = conn.execute(insert(departments).values(tenant_id=tenant_id, name=name, created_at=now_ms()))
-    except IntegrityError:
-        raise Conflict(f"department {name!r} already exists") from None
+    with conflict_if_duplicate(conn, f"department {name!r} already exists"):
+        result = conn.execute(insert(departments).values(tenant_id=tenant_id, name=name, created_at=now_ms()))
     return {"id": inserted_id(result), "tenant_id": tenant_id, "name": name}
 
 
 def list_departments(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
-    query = select(departments).where(departments.c.tenant_id == tenant_id).order_by(departments.c.id)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return all_in_tenant(conn, departments, tenant_id)
 
 
 def _check_department(conn: Connection, tenant_id: str, department_id: int | None) -> None:
@@ -135,11 +131,8 @@ def create_user(
         "created_at": now_ms(),
         "password_hash": hash_password(password) if password else None,
     }
-    try:
-        with conn.begin_nested():
-            result = conn.execute(insert(users).values(**values))
-    except IntegrityError:
-        raise Conflict(f"user {username!r} already exists") from None
+    with conflict_if_duplicate(conn, f"user {username!r} already exists"):
+        result = conn.execute(insert(users).values(**values))
     return get_user(conn, tenant_id, inserted_id(result))
 
 

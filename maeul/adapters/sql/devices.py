@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from maeul.adapters.mqtt.passwords import mosquitto_password_hash
 from maeul.adapters.sql.accounts import get_tenant
 from maeul.adapters.sql.errors import Conflict, Invalid, NotFound
 from maeul.adapters.sql.ids import inserted_id
+from maeul.adapters.sql.scoped import all_in_tenant, conflict_if_duplicate, one_in_tenant
 from maeul.adapters.sql.tables import device_profiles, devices
 from maeul.core.device_import import DeviceRow
 from maeul.core.profiles import KeySpec, ProfileSpec
@@ -60,11 +60,8 @@ def create_profile(
         "retention_days": retention_days,
         "created_at": now_ms(),
     }
-    try:
-        with conn.begin_nested():
-            result = conn.execute(insert(device_profiles).values(**values))
-    except IntegrityError:
-        raise Conflict(f"profile {name!r} already exists") from None
+    with conflict_if_duplicate(conn, f"profile {name!r} already exists"):
+        result = conn.execute(insert(device_profiles).values(**values))
     return get_profile(conn, tenant_id, inserted_id(result))
 
 
@@ -92,34 +89,19 @@ def ensure_generic_profile(conn: Connection, tenant_id: str) -> dict[str, Any]:
 
 
 def get_profile(conn: Connection, tenant_id: str, profile_id: int) -> dict[str, Any]:
-    row = (
-        conn.execute(
-            select(device_profiles).where(device_profiles.c.id == profile_id, device_profiles.c.tenant_id == tenant_id)
-        )
-        .mappings()
-        .first()
+    return one_in_tenant(
+        conn, device_profiles, tenant_id, device_profiles.c.id == profile_id, missing=f"profile {profile_id} not found"
     )
-    if row is None:
-        raise NotFound(f"profile {profile_id} not found")
-    return dict(row)
 
 
 def profile_by_name(conn: Connection, tenant_id: str, name: str) -> dict[str, Any]:
-    row = (
-        conn.execute(
-            select(device_profiles).where(device_profiles.c.name == name, device_profiles.c.tenant_id == tenant_id)
-        )
-        .mappings()
-        .first()
+    return one_in_tenant(
+        conn, device_profiles, tenant_id, device_profiles.c.name == name, missing=f"profile {name!r} not found"
     )
-    if row is None:
-        raise NotFound(f"profile {name!r} not found")
-    return dict(row)
 
 
 def list_profiles(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
-    query = select(device_profiles).where(device_profiles.c.tenant_id == tenant_id).order_by(device_profiles.c.id)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return all_in_tenant(conn, device_profiles, tenant_id)
 
 
 def update_profile(conn: Connection, tenant_id: str, profile_id: int, changes: dict[str, Any]) -> dict[str, Any]:
@@ -127,11 +109,8 @@ def update_profile(conn: Connection, tenant_id: str, profile_id: int, changes: d
     profile_spec(changes.get("keys", current["keys"]), changes.get("accept_any_numeric", current["accept_any_numeric"]))
     if not changes:
         return current
-    try:
-        with conn.begin_nested():
-            conn.execute(update(device_profiles).where(device_profiles.c.id == profile_id).values(**changes))
-    except IntegrityError:
-        raise Conflict(f"profile {changes.get('name')!r} already exists") from None
+    with conflict_if_duplicate(conn, f"profile {changes.get('name')!r} already exists"):
+        conn.execute(update(device_profiles).where(device_profiles.c.id == profile_id).values(**changes))
     return get_profile(conn, tenant_id, profile_id)
 
 
@@ -206,11 +185,8 @@ def create_device(
         "updated_at": now,
         **_credentials(issued),
     }
-    try:
-        with conn.begin_nested():
-            result = conn.execute(insert(devices).values(**values))
-    except IntegrityError:
-        raise Conflict(f"device {name!r} already exists") from None
+    with conflict_if_duplicate(conn, f"device {name!r} already exists"):
+        result = conn.execute(insert(devices).values(**values))
     device_id = inserted_id(result)
     return get_device(conn, tenant_id, device_id), issued.token
 
@@ -256,11 +232,8 @@ def update_device(conn: Connection, tenant_id: str, device_id: int, changes: dic
     if (lon is None) != (lat is None):
         raise Invalid("give both lon and lat, or neither")
     values["updated_at"] = now_ms()
-    try:
-        with conn.begin_nested():
-            conn.execute(update(devices).where(devices.c.id == device_id).values(**values))
-    except IntegrityError:
-        raise Conflict(f"device {values.get('name')!r} already exists") from None
+    with conflict_if_duplicate(conn, f"device {values.get('name')!r} already exists"):
+        conn.execute(update(devices).where(devices.c.id == device_id).values(**values))
     return get_device(conn, tenant_id, device_id)
 
 

@@ -15,6 +15,7 @@ from maeul.adapters.sql.notify_tables import (
     notify_outbox,
     notify_policies,
 )
+from maeul.adapters.sql.scoped import all_in_tenant, conflict_if_duplicate, one_in_tenant
 from maeul.adapters.sql.tables import users
 from maeul.platform.clock import now_ms
 
@@ -100,21 +101,13 @@ def create_contact(conn: Connection, tenant_id: str, values: dict[str, Any]) -> 
 
 
 def get_contact(conn: Connection, tenant_id: str, contact_id: int) -> dict[str, Any]:
-    row = (
-        conn.execute(
-            select(notify_contacts).where(notify_contacts.c.id == contact_id, notify_contacts.c.tenant_id == tenant_id)
-        )
-        .mappings()
-        .first()
+    return one_in_tenant(
+        conn, notify_contacts, tenant_id, notify_contacts.c.id == contact_id, missing=f"contact {contact_id} not found"
     )
-    if row is None:
-        raise NotFound(f"contact {contact_id} not found")
-    return dict(row)
 
 
 def list_contacts(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
-    query = select(notify_contacts).where(notify_contacts.c.tenant_id == tenant_id).order_by(notify_contacts.c.id)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return all_in_tenant(conn, notify_contacts, tenant_id)
 
 
 def update_contact(conn: Connection, tenant_id: str, contact_id: int, changes: dict[str, Any]) -> dict[str, Any]:
@@ -122,15 +115,12 @@ def update_contact(conn: Connection, tenant_id: str, contact_id: int, changes: d
     if "user_id" in changes:
         _check_user(conn, tenant_id, changes["user_id"])
     if changes:
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    update(notify_contacts)
-                    .where(notify_contacts.c.id == contact_id, notify_contacts.c.tenant_id == tenant_id)
-                    .values(**changes, updated_at=now_ms())
-                )
-        except IntegrityError:
-            raise Conflict(f"user {changes.get('user_id')} already has contact settings") from None
+        with conflict_if_duplicate(conn, f"user {changes.get('user_id')} already has contact settings"):
+            conn.execute(
+                update(notify_contacts)
+                .where(notify_contacts.c.id == contact_id, notify_contacts.c.tenant_id == tenant_id)
+                .values(**changes, updated_at=now_ms())
+            )
     return get_contact(conn, tenant_id, contact_id)
 
 
@@ -179,21 +169,17 @@ def create_policy(conn: Connection, tenant_id: str, values: dict[str, Any]) -> d
 
 
 def get_policy(conn: Connection, tenant_id: str, policy_id: int) -> dict[str, Any]:
-    row = (
-        conn.execute(
-            select(notify_policies).where(notify_policies.c.id == policy_id, notify_policies.c.tenant_id == tenant_id)
-        )
-        .mappings()
-        .first()
+    return one_in_tenant(
+        conn,
+        notify_policies,
+        tenant_id,
+        notify_policies.c.id == policy_id,
+        missing=f"escalation policy {policy_id} not found",
     )
-    if row is None:
-        raise NotFound(f"escalation policy {policy_id} not found")
-    return dict(row)
 
 
 def list_policies(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
-    query = select(notify_policies).where(notify_policies.c.tenant_id == tenant_id).order_by(notify_policies.c.id)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return all_in_tenant(conn, notify_policies, tenant_id)
 
 
 def replace_policy(conn: Connection, tenant_id: str, policy_id: int, values: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -27,12 +28,15 @@ from maeul.adapters.http.app import create_app
 from maeul.adapters.sql import accounts
 from maeul.core.roles import Role
 from maeul.platform.app import Platform
+from maeul.services.registry import installed_services
 from maeul.testing.databases import sqlite_url
 
 # Raise it for a deeper hunt: MAEUL_SCHEMATHESIS_EXAMPLES=200 pytest tests/adapters/http/test_schemathesis.py
 MAX_EXAMPLES = int(os.environ.get("MAEUL_SCHEMATHESIS_EXAMPLES", "15"))
-# The schema does not depend on the database behind the app: build it once, from an app without a platform.
-SCHEMA = schemathesis.openapi.from_dict(create_app(cast(Platform, None)).openapi())
+# The schema does not depend on the database behind the app: build it once, from a stand-in with every service.
+SCHEMA = schemathesis.openapi.from_dict(
+    create_app(cast(Platform, SimpleNamespace(services=installed_services()))).openapi()
+)
 OPERATIONS = sorted((method.upper(), path) for path, item in SCHEMA.raw_schema["paths"].items() for method in item)
 
 
