@@ -2,8 +2,8 @@
 
 SQLite: multi-row statements of up to 256 rows (all rows of a batch are new unless a redelivery brought
 some back; then they are inserted one by one, ``rowcount`` saying which row was new).
-PostgreSQL: one statement per batch over ``unnest``-ed arrays (passed as array literals), ``RETURNING`` the
-new rows.
+PostgreSQL: the whole batch in one statement over ``unnest``-ed arrays (passed as array literals); the
+server derives latest values and rollups from the rows it inserted (see :class:`PostgresBulk`).
 """
 
 from __future__ import annotations
@@ -12,16 +12,12 @@ import sqlite3
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain
-from typing import Any, Protocol
+from typing import Any
 
 Row = tuple[int, str, int, float | None, str | None]  # device_id, key, ts, value_num, value_str
 RollupRow = tuple[int, str, int, int, float, float, float]  # device_id, key, bucket, count, min, max, sum
-
-
-class BulkSql(Protocol):
-    def insert_raw(self, cursor: Any, rows: list[Row], retention: list[int]) -> list[Row]: ...
-    def upsert_latest(self, cursor: Any, rows: list[Row]) -> None: ...
-    def upsert_rollups(self, cursor: Any, table: str, rows: list[RollupRow]) -> None: ...
+# Column-wise rows: device_ids, keys, timestamps, numbers, texts, retention days.
+RawColumns = tuple[list[int], list[str], list[int], list[float | None], list[str | None], list[int]]
 
 
 class SqliteBulk:
@@ -144,43 +140,69 @@ def _execute_chunked(cursor: Any, template: str, rows: Sequence[Sequence[Any]], 
     return changed
 
 
+_POSTGRES_ROLLUP = (
+    "{name} AS (INSERT INTO {table} (device_id, key, bucket, count, min, max, sum) "
+    "SELECT device_id, key, {bucket} AS b, count(*), min(value_num), max(value_num), sum(value_num) "
+    "FROM num GROUP BY device_id, key, b ORDER BY device_id, key, b "
+    "ON CONFLICT (device_id, key, bucket) DO UPDATE SET count = {table}.count + excluded.count, "
+    "min = least({table}.min, excluded.min), max = greatest({table}.max, excluded.max), "
+    "sum = {table}.sum + excluded.sum)"
+)
+_POSTGRES_BUCKETS = (
+    ("minute", "ts / 60000 * 60000"),
+    ("hour", "(ts + offset_ms) / 3600000 * 3600000 - offset_ms"),
+    ("day", "(ts + offset_ms) / 86400000 * 86400000 - offset_ms"),
+)
+_POSTGRES_WRITE = (
+    "WITH new AS (INSERT INTO telemetry (device_id, key, ts, value_num, value_str, retention_days) "
+    "SELECT * FROM unnest(%s::int[], %s::varchar[], %s::bigint[], %s::float8[], %s::text[], %s::int[]) "
+    "ON CONFLICT DO NOTHING RETURNING device_id, key, ts, value_num, value_str), "
+    "latest AS (INSERT INTO latest_values (device_id, key, ts, value_num, value_str) "
+    "SELECT DISTINCT ON (device_id, key) device_id, key, ts, value_num, value_str FROM new "
+    "ORDER BY device_id, key, ts DESC "
+    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num, "
+    "value_str = excluded.value_str WHERE excluded.ts >= latest_values.ts), "
+    "num AS MATERIALIZED (SELECT new.device_id, new.key, new.ts, new.value_num, z.offset_ms FROM new "
+    "JOIN unnest(%s::int[], %s::bigint[]) AS z (device_id, offset_ms) ON z.device_id = new.device_id "
+    "WHERE new.value_num IS NOT NULL), "
+    + ", ".join(
+        _POSTGRES_ROLLUP.format(name=f"r_{period}", table=f"rollup_{period}", bucket=bucket)
+        for period, bucket in _POSTGRES_BUCKETS
+    )
+    + " SELECT count(*) FROM new"
+)
+
+
 class PostgresBulk:
-    INSERT = (
-        "INSERT INTO telemetry (device_id, key, ts, value_num, value_str, retention_days) "
-        "SELECT * FROM unnest(%s::int[], %s::varchar[], %s::bigint[], %s::float8[], %s::text[], %s::int[]) "
-        "ON CONFLICT DO NOTHING RETURNING device_id, key, ts, value_num, value_str"
-    )
-    LATEST = (
-        "INSERT INTO latest_values (device_id, key, ts, value_num, value_str) "
-        "SELECT * FROM unnest(%s::int[], %s::varchar[], %s::bigint[], %s::float8[], %s::text[]) "
-        "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num, "
-        "value_str = excluded.value_str WHERE excluded.ts >= latest_values.ts"
-    )
-    ROLLUP = (
-        "INSERT INTO {table} (device_id, key, bucket, count, min, max, sum) "
-        "SELECT * FROM unnest(%s::int[], %s::varchar[], %s::bigint[], %s::bigint[], %s::float8[], "
-        "%s::float8[], %s::float8[]) "
-        "ON CONFLICT (device_id, key, bucket) DO UPDATE SET count = {table}.count + excluded.count, "
-        "min = least({table}.min, excluded.min), max = greatest({table}.max, excluded.max), "
-        "sum = {table}.sum + excluded.sum"
-    )
+    """The whole write in one statement (one round trip): data-modifying CTEs insert the raw rows, and from
+    the rows actually inserted (``RETURNING``) upsert the latest values and fold the minute/hour/day rollups,
+    aggregated per (device, key, bucket) by the server. Nothing comes back but the count of new rows.
 
-    def insert_raw(self, cursor: Any, rows: list[Row], retention: list[int]) -> list[Row]:
-        device_ids, keys, stamps, numbers, texts = zip(*rows, strict=True)
-        params = (_ints(device_ids), _texts(keys), _ints(stamps), _floats(numbers), _texts(texts), _ints(retention))
-        cursor.execute(self.INSERT, params)
-        return [tuple(r) for r in cursor.fetchall()]
+    Buckets: ``(ts + offset) / period * period - offset`` with bigint division, which truncates; readings are
+    never before 2000 (``maeul.core.readings.MIN_TS_MS``), so ``ts + offset`` is positive and that is the floor
+    of :func:`maeul.core.rollups.bucket_start`. The offset is the device's zone's UTC offset (day and hour
+    buckets at local boundaries; minute buckets use none). Upserts insert in key order, so that concurrent
+    writers lock rollup rows in the same order (no deadlocks).
+    """
 
-    def upsert_latest(self, cursor: Any, rows: list[Row]) -> None:
-        device_ids, keys, stamps, numbers, texts = zip(*rows, strict=True)
-        cursor.execute(self.LATEST, (_ints(device_ids), _texts(keys), _ints(stamps), _floats(numbers), _texts(texts)))
+    WRITE = _POSTGRES_WRITE
 
-    def upsert_rollups(self, cursor: Any, table: str, rows: list[RollupRow]) -> None:
-        # Sorted so that concurrent writers lock rows in the same order (no deadlocks).
-        rows = sorted(rows, key=lambda r: (r[0], r[1], r[2]))
-        device_ids, keys, buckets, counts, mins, maxs, sums = zip(*rows, strict=True)
-        params = (_ints(device_ids), _texts(keys), _ints(buckets), _ints(counts), _floats(mins), _floats(maxs))
-        cursor.execute(self.ROLLUP.format(table=table), (*params, _floats(sums)))
+    def write(self, cursor: Any, columns: RawColumns, device_offsets: dict[int, int]) -> int:
+        """Insert the rows and maintain latest values and rollups; returns how many rows were new."""
+        device_ids, keys, stamps, numbers, texts, retention = columns
+        params = (
+            _ints(device_ids),
+            _texts(keys),
+            _ints(stamps),
+            _floats(numbers),
+            _texts(texts),
+            _ints(retention),
+            _ints(list(device_offsets)),
+            _ints(list(device_offsets.values())),
+        )
+        cursor.execute(self.WRITE, params)
+        row = cursor.fetchone()
+        return int(row[0]) if row else 0
 
 
 # Array literals built here rather than by psycopg's list dumper, which handles every element in Python

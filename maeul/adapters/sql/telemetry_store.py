@@ -10,13 +10,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert
 from sqlalchemy.exc import DBAPIError
 
 from maeul.adapters.sql.tables import ROLLUP_TABLES, dead_letters
-from maeul.adapters.sql.telemetry_sql import BulkSql, PostgresBulk, RollupRow, Row, SqliteBulk
+from maeul.adapters.sql.telemetry_sql import PostgresBulk, RollupRow, Row, SqliteBulk
 from maeul.core.readings import Reading
 from maeul.core.rollups import PERIODS
 
@@ -128,6 +129,20 @@ class TelemetryStore:
 
     def write(self, conn: Connection, batches: Iterable[DeviceBatch]) -> int:
         """Store the readings; returns how many raw rows were new (duplicates are skipped silently)."""
+        dbapi_error = conn.dialect.loaded_dbapi.Error
+        postgres = conn.dialect.name == "postgresql"
+        try:
+            cursor = conn.connection.cursor()
+            try:
+                return self._write_postgres(cursor, batches) if postgres else self._write_sqlite(cursor, batches)
+            finally:
+                cursor.close()
+        except dbapi_error as exc:
+            # The raw cursor bypasses SQLAlchemy: wrap its errors as SQLAlchemy does, so that callers
+            # (the ingest writer) can tell transient from permanent failures instead of dying on them.
+            raise DBAPIError.instance("telemetry bulk write", None, exc, dbapi_error) from exc
+
+    def _write_sqlite(self, cursor: Any, batches: Iterable[DeviceBatch]) -> int:
         rows: list[Row] = []
         retention: list[int] = []
         tz_of_device: dict[int, str] = {}
@@ -139,29 +154,55 @@ class TelemetryStore:
                     rows.append((device_id, r.key, r.ts, value, None))
                 else:
                     rows.append((device_id, r.key, r.ts, None, value))
-                retention.append(days)
+            retention.extend([days] * len(batch.readings))
             tz_of_device[device_id] = batch.timezone
         if not rows:
             return 0
         if self.before_insert is not None:
             self.before_insert(retention, [r[2] for r in rows])
-        bulk: BulkSql = PostgresBulk() if conn.dialect.name == "postgresql" else SqliteBulk()
-        dbapi_error = conn.dialect.loaded_dbapi.Error
-        cursor = conn.connection.cursor()
-        try:
-            inserted = bulk.insert_raw(cursor, rows, retention)
-            if inserted:
-                bulk.upsert_latest(cursor, _newest_per_key(inserted))
-                for period, rollup_rows in _rollup_rows(inserted, tz_of_device).items():
-                    if rollup_rows:  # text-only batches have none (an empty statement fails on PostgreSQL)
-                        bulk.upsert_rollups(cursor, ROLLUP_TABLES[period].name, rollup_rows)
-        except dbapi_error as exc:
-            # The raw cursor bypasses SQLAlchemy: wrap its errors as SQLAlchemy does, so that callers
-            # (the ingest writer) can tell transient from permanent failures instead of dying on them.
-            raise DBAPIError.instance("telemetry bulk write", None, exc, dbapi_error) from exc
-        finally:
-            cursor.close()
+        bulk = SqliteBulk()
+        inserted = bulk.insert_raw(cursor, rows, retention)
+        if inserted:
+            bulk.upsert_latest(cursor, _newest_per_key(inserted))
+            for period, rollup_rows in _rollup_rows(inserted, tz_of_device).items():
+                if rollup_rows:
+                    bulk.upsert_rollups(cursor, ROLLUP_TABLES[period].name, rollup_rows)
         return len(inserted)
+
+    def _write_postgres(self, cursor: Any, batches: Iterable[DeviceBatch]) -> int:
+        device_ids: list[int] = []
+        keys: list[str] = []
+        stamps: list[int] = []
+        numbers: list[float | None] = []
+        texts: list[str | None] = []
+        retention: list[int] = []
+        tz_of_device: dict[int, str] = {}
+        for batch in batches:
+            readings = batch.readings
+            n = len(readings)
+            if not n:
+                continue
+            device_ids.extend([batch.device_id] * n)
+            retention.extend([batch.retention_days] * n)
+            tz_of_device[batch.device_id] = batch.timezone
+            for r in readings:
+                keys.append(r.key)
+                stamps.append(r.ts)
+                value = r.value
+                if isinstance(value, float):
+                    numbers.append(value)
+                    texts.append(None)
+                else:
+                    numbers.append(None)
+                    texts.append(value)
+        if not keys:
+            return 0
+        if self.before_insert is not None:
+            self.before_insert(retention, stamps)
+        reference_ts = stamps[0]
+        offset_of_tz = {tz: utc_offset_ms(tz, reference_ts) for tz in set(tz_of_device.values())}
+        offsets = {device_id: offset_of_tz[tz] for device_id, tz in tz_of_device.items()}
+        return PostgresBulk().write(cursor, (device_ids, keys, stamps, numbers, texts, retention), offsets)
 
     @staticmethod
     def write_dead_letters(conn: Connection, letters: Sequence[DeadLetter]) -> None:
