@@ -698,6 +698,7 @@ class NotifyObjects:
     policy: dict[str, Any]
     spare_policy: dict[str, Any]
     notification: dict[str, Any]
+    vapid_public_key: str
 
 
 NOTIFY_OBJECTS: dict[str, NotifyObjects] = {}  # by tenant id, filled by the ``worlds`` fixture
@@ -719,6 +720,9 @@ def build_notify_objects(client: TestClient, platform: Platform, w: World) -> No
     url = f"http://127.0.0.1:9/{w.marker}/hook"
     hook = {"endpoints": [{"url": url, "secret": f"{w.marker}-hook-secret-0001"}]}
     ok(client.put("/api/v1/notification-channels/webhook", json=hook, headers=admin), 200)
+    push = {"vapid_key_file": f"vapid/{w.marker}.pem", "subject": "mailto:ops@example.kr"}
+    ok(client.put("/api/v1/notification-channels/webpush", json=push, headers=admin), 200)
+    vapid = ok(client.get("/api/v1/notifications/webpush/vapid-public-key", headers=admin), 200)["public_key"]
     body = {"name": f"{w.marker}-family", "addresses": {"webhook": url}, "channels": ["webhook"]}
     contact = ok(client.post("/api/v1/contacts", json=body, headers=admin))
     spare_contact = ok(client.post("/api/v1/contacts", json={"name": "spare"}, headers=admin))
@@ -732,7 +736,15 @@ def build_notify_objects(client: TestClient, platform: Platform, w: World) -> No
     with platform.engine.begin() as conn:
         raise_alarm(conn, occurrence, listeners=platform.alarm_listeners)
     [notification] = ok(client.get("/api/v1/notifications", headers=admin), 200)["items"]
-    return NotifyObjects(contact, spare_contact, policy, spare_policy, notification)
+    return NotifyObjects(contact, spare_contact, policy, spare_policy, notification, vapid)
+
+
+def vapid_key_is(own: str, not_: str) -> Callable[[Any], None]:
+    def check(response: Any) -> None:
+        key = response.json()["public_key"]
+        assert key == own and key != not_, "another tenant's Web Push key"
+
+    return check
 
 
 def _policy_body(w: World) -> dict[str, Any]:
@@ -851,6 +863,19 @@ NOTIFY_ROUTES: dict[tuple[str, str], RouteSpec] = {
         "tenant",
         lambda w: Req("DELETE", f"/api/v1/escalation-policies/{n(w).spare_policy['id']}", expect=status(204)),
         lambda a, b: [Req("DELETE", f"/api/v1/escalation-policies/{n(b).spare_policy['id']}")],
+    ),
+    # Every user reads the tenant's own Web Push key (public by design): never the other tenant's.
+    ("GET", "/api/v1/notifications/webpush/vapid-public-key"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/notifications/webpush/vapid-public-key", expect=status(200)),
+        lambda a, b: [
+            Req(
+                "GET",
+                "/api/v1/notifications/webpush/vapid-public-key",
+                expect=status(200),
+                check=vapid_key_is(n(a).vapid_public_key, not_=n(b).vapid_public_key),
+            )
+        ],
     ),
     ("GET", "/api/v1/notifications"): RouteSpec(
         "notify_log",

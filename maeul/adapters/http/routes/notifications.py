@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from maeul.adapters.http.deps import ActorDep, IdPath, PlatformDep, ReadConn, TenantManager
+from maeul.adapters.http.deps import ActorDep, IdPath, PlatformDep, ReadConn, Reader, TenantManager
 from maeul.adapters.http.errors import ApiError
 from maeul.adapters.http.schemas import INT32_MAX, Page
 from maeul.adapters.notify.webpush import PushSubscription, origin
@@ -23,6 +24,9 @@ from maeul.platform.notify.models import (
     check_channel_config,
     check_contact,
 )
+from maeul.platform.notify.vapid import vapid_public_key
+
+log = logging.getLogger("maeul.notify")
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 LOG_READERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.CASEWORKER})
@@ -98,6 +102,14 @@ class NotificationOut(BaseModel):
     subject_en: str | None = None
 
 
+class VapidKeyOut(BaseModel):
+    public_key: str = Field(
+        description="The tenant's VAPID public key (base64url, uncompressed P-256 point): the browser's "
+        "applicationServerKey for pushManager.subscribe().",
+        examples=["BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"],
+    )
+
+
 class AttemptOut(BaseModel):
     id: int
     outbox_id: str
@@ -161,6 +173,22 @@ def delete_channel(channel: ChannelName, actor: TenantManager, platform: Platfor
     """Remove a channel: its queued messages fail (or fall back to the recipient's next channel)."""
     with platform.engine.begin() as conn:
         repo.delete_channel(conn, actor.tenant_id, channel)
+
+
+@router.get("/notifications/webpush/vapid-public-key", response_model=VapidKeyOut)
+def get_vapid_public_key(actor: Reader, platform: PlatformDep, conn: ReadConn) -> VapidKeyOut:
+    """The key a browser subscribes to Web Push with (every user may read it: it is public by design).
+
+    Each tenant has its own key pair (its ``webpush`` channel's ``vapid_key_file``); store the browser's
+    ``PushSubscription.toJSON()`` as the contact's ``webpush`` address."""
+    config = repo.channel_config(conn, actor.tenant_id).get("webpush")
+    if config is None:
+        raise ApiError(404, "not_found", "Web Push is not configured for this tenant")
+    try:
+        return VapidKeyOut(public_key=vapid_public_key(config, platform.settings.data_dir))
+    except (OSError, ValueError):  # NotifyConfigError is a ValueError
+        log.exception("tenant %s: the VAPID key cannot be loaded", actor.tenant_id)
+        raise ApiError(503, "http_error", "the Web Push key cannot be loaded: check the webpush channel") from None
 
 
 # --- contacts ---------------------------------------------------------------------------------------------
