@@ -1,0 +1,60 @@
+"""The kinds of devices a home may have and the profile (keys) the service creates for each kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BATTERY: dict[str, Any] = {"key": "battery", "type": "number", "unit": "%", "min": 0, "max": 100}
+
+
+def _binary(key: str) -> dict[str, Any]:
+    return {"key": key, "type": "number", "min": 0, "max": 1}
+
+
+KINDS: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
+    # kind: (Korean label, English label, keys)
+    "motion": ("동작 감지", "motion", [{"key": "motion", "type": "number", "unit": "events", "min": 0, "max": 10_000}]),
+    "door": ("출입문", "main door", [_binary("door")]),
+    "temperature": (
+        "온도",
+        "temperature",
+        [{"key": "temperature", "type": "number", "unit": "°C", "min": -40, "max": 85}],
+    ),
+    "humidity": ("습도", "humidity", [{"key": "humidity", "type": "number", "unit": "%", "min": 0, "max": 100}]),
+    "illuminance": (
+        "조도",
+        "illuminance",
+        [{"key": "illuminance", "type": "number", "unit": "lx", "min": 0, "max": 100_000}],
+    ),
+    "smoke": ("화재(연기)", "smoke", [_binary("smoke")]),
+    "gas": ("가스", "gas", [_binary("gas")]),
+    "button": ("응급 호출", "emergency button", [_binary("button")]),
+    "pressure": ("침대·의자 압력", "bed or chair pressure", [_binary("pressure")]),
+    "vitals": (
+        "혈압·혈당",
+        "blood pressure and glucose",
+        [
+            {"key": "systolic", "type": "number", "unit": "mmHg", "min": 40, "max": 300},
+            {"key": "diastolic", "type": "number", "unit": "mmHg", "min": 20, "max": 200},
+            {"key": "glucose", "type": "number", "unit": "mg/dL", "min": 10, "max": 1000},
+        ],
+    ),
+    "pillbox": ("스마트 약상자", "smart pill box", [_binary("pillbox_open")]),
+}
+REQUIRED = ("motion", "door", "temperature", "humidity", "illuminance", "smoke", "gas", "button")
+# Immediate alarms: a rule on the kind's profile raises them on the first reading (type, key, Korean reason).
+IMMEDIATE: dict[str, tuple[str, str, str, str]] = {
+    "button": ("care_emergency_button", "button", "응급 호출 버튼이 눌렸습니다", "the emergency button was pressed"),
+    "smoke": ("care_smoke", "smoke", "연기가 감지되었습니다", "smoke detected"),
+    "gas": ("care_gas", "gas", "가스 누출이 감지되었습니다", "gas leak detected"),
+}
+
+
+def profile_name(kind: str) -> str:
+    return f"care-{kind}"
+
+
+def profile_keys(kind: str) -> list[dict[str, Any]]:
+    """The keys of a kind's profile (every battery-powered kind also reports its battery)."""
+    keys = [dict(k) for k in KINDS[kind][2]]
+    return [*keys, dict(BATTERY)]

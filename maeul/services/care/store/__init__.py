@@ -1,0 +1,1 @@
+"""Repositories of the care service (SQLAlchemy Core, every query scoped to the caller's tenant)."""
