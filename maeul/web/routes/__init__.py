@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from maeul.web.routes import console_map, shell
+from maeul.web.routes import console_admin, console_alarms, console_devices, console_map, portal, shell
 
-ROUTERS: tuple[APIRouter, ...] = (shell.router, console_map.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    shell.router,
+    console_map.router,
+    console_devices.router,
+    console_alarms.router,
+    console_admin.router,
+    portal.router,
+)

@@ -1,0 +1,202 @@
+"""Administration pages: users and roles, departments, device profiles and their rules, escalation policies and
+notification channels, and the bulk device import with its error report. Changes go through the API's route
+functions, so the same rules apply as on the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, UploadFile
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from maeul.adapters.http.deps import IdPath
+from maeul.adapters.http.errors import ApiError
+from maeul.adapters.http.routes import accounts as account_routes
+from maeul.adapters.http.routes import devices as device_routes
+from maeul.adapters.http.routes import notifications as notify_routes
+from maeul.adapters.http.schemas import DepartmentCreate, UserCreate, UserUpdate
+from maeul.adapters.sql import accounts
+from maeul.adapters.sql import devices as device_repo
+from maeul.adapters.sql import rules as rule_repo
+from maeul.adapters.sql.accounts import Actor
+from maeul.core.roles import Permission, Role, allows
+from maeul.platform.app import Platform
+from maeul.web.auth import page_user
+from maeul.web.errors import WebRoute
+from maeul.web.i18n import request_language, translate
+from maeul.web.render import render
+from maeul.web.security import form_data
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+DeviceManagerUser = Annotated[Actor, Depends(page_user(Permission.MANAGE_DEVICES))]
+UserManagerUser = Annotated[Actor, Depends(page_user(Permission.MANAGE_USERS))]
+TenantManagerUser = Annotated[Actor, Depends(page_user(Permission.MANAGE_TENANT))]
+
+
+def _platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+def _validation_message(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors())
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+@router.get("/console/admin")
+def admin_home(request: Request, actor: DeviceManagerUser) -> Response:
+    sections = [
+        ("/console/admin/profiles", "Device profiles and rules", Permission.MANAGE_DEVICES),
+        ("/console/admin/import", "Import devices", Permission.MANAGE_DEVICES),
+        ("/console/admin/users", "Users, roles and departments", Permission.MANAGE_USERS),
+        ("/console/admin/notifications", "Escalation policies and notification channels", Permission.MANAGE_TENANT),
+    ]
+    visible = [(path, title) for path, title, permission in sections if allows(actor.role, permission)]
+    return render(request, "console/admin/home.html", {"sections": visible})
+
+
+# --- users and departments -------------------------------------------------------------------------------------
+
+
+def _users_context(platform: Platform, actor: Actor, **extra: Any) -> dict[str, Any]:
+    with platform.engine.connect() as conn:
+        users = accounts.list_users(conn, actor.tenant_id)
+        departments = accounts.list_departments(conn, actor.tenant_id)
+    context: dict[str, Any] = {
+        "users": users,
+        "departments": departments,
+        "department_names": {d["id"]: d["name"] for d in departments},
+        "roles": [role.value for role in Role],
+        "error": None,
+        "notice": None,
+        "values": {},
+    }
+    context.update(extra)
+    return context
+
+
+@router.get("/console/admin/users")
+def users_page(request: Request, actor: UserManagerUser) -> Response:
+    return render(request, "console/admin/users.html", _users_context(_platform(request), actor))
+
+
+@router.post("/console/admin/users")
+async def create_user(request: Request, actor: UserManagerUser) -> Response:
+    form = await form_data(request)
+    platform = _platform(request)
+    values = {k: _text(form.get(k)) for k in ("username", "role", "password", "display_name", "email", "department_id")}
+    try:
+        body = UserCreate.model_validate({k: v for k, v in values.items() if v is not None})
+        await run_in_threadpool(account_routes.create_user, body, actor, platform)
+    except ValidationError as exc:
+        context = _users_context(platform, actor, error=_validation_message(exc), values=values)
+        return render(request, "console/admin/users.html", context, status_code=422)
+    except ApiError as exc:
+        context = _users_context(platform, actor, error=exc.message, values=values)
+        return render(request, "console/admin/users.html", context, status_code=exc.status)
+    return RedirectResponse("/console/admin/users", status_code=303)
+
+
+@router.post("/console/admin/users/{user_id}")
+async def update_user(user_id: IdPath, request: Request, actor: UserManagerUser) -> Response:
+    """Change a user's role, department or active flag (the same checks as PATCH /api/v1/users/{id})."""
+    form = await form_data(request)
+    platform = _platform(request)
+    changes: dict[str, Any] = {}
+    if _text(form.get("role")):
+        changes["role"] = _text(form.get("role"))
+    if "department_id" in form:
+        changes["department_id"] = _text(form.get("department_id"))
+    if _text(form.get("active")) in ("true", "false"):
+        changes["active"] = _text(form.get("active")) == "true"
+    try:
+        body = UserUpdate.model_validate(changes)
+        await run_in_threadpool(account_routes.update_user, user_id, body, actor, platform)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid", _validation_message(exc)) from None
+    return RedirectResponse("/console/admin/users", status_code=303)
+
+
+@router.post("/console/admin/departments")
+async def create_department(request: Request, actor: UserManagerUser) -> Response:
+    form = await form_data(request)
+    platform = _platform(request)
+    try:
+        body = DepartmentCreate.model_validate({"name": _text(form.get("name")) or ""})
+        await run_in_threadpool(account_routes.create_department, body, actor, platform)
+    except ValidationError as exc:
+        context = _users_context(platform, actor, error=_validation_message(exc))
+        return render(request, "console/admin/users.html", context, status_code=422)
+    return RedirectResponse("/console/admin/users", status_code=303)
+
+
+# --- profiles and rules, policies and channels (read here; edited through the API) -----------------------------
+
+
+@router.get("/console/admin/profiles")
+def profiles_page(request: Request, actor: DeviceManagerUser) -> Response:
+    with _platform(request).engine.connect() as conn:
+        profiles = device_repo.list_profiles(conn, actor.tenant_id)
+        rules = rule_repo.list_rules(conn, actor.tenant_id)
+    by_profile: dict[int, list[dict[str, Any]]] = {}
+    for rule in rules:
+        by_profile.setdefault(rule["profile_id"], []).append(rule)
+    return render(request, "console/admin/profiles.html", {"profiles": profiles, "rules": by_profile})
+
+
+@router.get("/console/admin/notifications")
+def notifications_page(request: Request, actor: TenantManagerUser) -> Response:
+    platform = _platform(request)
+    with platform.engine.connect() as conn:
+        channels = notify_routes.list_channels(actor, conn)
+        policies = notify_routes.list_policies(actor, conn)
+        contacts = notify_routes.list_contacts(actor, conn)
+    context = {"channels": channels, "policies": policies, "contacts": {c.id: c.name for c in contacts}}
+    return render(request, "console/admin/notifications.html", context)
+
+
+# --- bulk device import ------------------------------------------------------------------------------------------
+
+
+@router.get("/console/admin/import")
+def import_page(request: Request, actor: DeviceManagerUser) -> Response:
+    return render(request, "console/admin/import.html", {"result": None, "problems": [], "error": None})
+
+
+@router.post("/console/admin/import")
+async def import_devices(request: Request, actor: DeviceManagerUser) -> Response:
+    """Import a CSV file (all or nothing); show the created devices' tokens once, or every bad line."""
+    form = await form_data(request)
+    upload = form.get("file")
+    language = request_language(request)
+    if isinstance(upload, UploadFile) or hasattr(upload, "read"):
+        raw = await upload.read(device_routes.MAX_IMPORT_BYTES + 1)  # type: ignore[union-attr]
+    elif isinstance(upload, str):
+        raw = upload.encode()
+    else:
+        raw = b""
+    context: dict[str, Any] = {"result": None, "problems": [], "error": None}
+    if not raw.strip():
+        context["error"] = translate(language, "Choose a CSV file to import.")
+        return render(request, "console/admin/import.html", context, status_code=422)
+    if len(raw) > device_routes.MAX_IMPORT_BYTES:
+        context["error"] = translate(language, "The file is too large (at most 20 MiB).")
+        return render(request, "console/admin/import.html", context, status_code=413)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        context["error"] = translate(language, "The file is not UTF-8 text; save it as CSV UTF-8.")
+        return render(request, "console/admin/import.html", context, status_code=422)
+    try:
+        result = await device_routes._run_import(_platform(request), actor.tenant_id, text)
+    except ApiError as exc:
+        context["error"] = exc.message
+        context["problems"] = exc.details or []
+        return render(request, "console/admin/import.html", context, status_code=exc.status)
+    context["result"] = result.created
+    return render(request, "console/admin/import.html", context, status_code=201, headers={"Cache-Control": "no-store"})
