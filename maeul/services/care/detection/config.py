@@ -1,0 +1,87 @@
+"""A home's detection settings: the fixed tiers staff know, the learning method's parameters, limits.
+
+Defaults follow the Korean district pilots (8 h attention, 12 h warning, 24 h danger) and the service's
+standards (indoor cold below 18 °C, heat above 26 °C, each sustained). The learning parameters are generic,
+chosen before looking at any real home (see docs/care-detection.md); every one can be set per home.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+HOUR = 3600
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it (ko + en)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HomeConfig:
+    # fixed tiers: hours without any sign of life
+    attention_s: int = 8 * HOUR
+    warning_s: int = 12 * HOUR
+    danger_s: int = 24 * HOUR
+    # the learned routine: used once ``warmup_days`` of the home's own stream have been seen
+    learned: bool = True
+    warmup_days: float = 7.0
+    bin_s: int = 1800  # time-of-day resolution of the routine
+    window_s: int = HOUR  # a silence is compared with those seen within ± this time of day
+    min_support: int = 3  # silences seen in that window before a context's own routine is trusted
+    margin_ratio: float = 1.0  # threshold = longest silence seen × (1 + ratio) + margin
+    margin_s: int = 1800
+    # immediate events and environment
+    button_hold_s: int = HOUR  # how long an emergency-button press keeps the home in danger
+    cold_c: float = 18.0
+    heat_c: float = 26.0
+    environment_hold_s: int = 2 * HOUR
+    # device health
+    offline_s: int = 3 * HOUR  # a sensor that reports periodically (heartbeat, temperature, ...) silent this long
+    low_battery_pct: float = 20.0
+    stuck_motion_s: int = 2 * HOUR  # a motion sensor on without a break this long is stuck
+
+    def __post_init__(self) -> None:
+        if not 0 < self.attention_s <= self.warning_s <= self.danger_s:
+            raise ConfigError(
+                "단계는 0 < 관심 ≤ 주의 ≤ 위험 이어야 함 / tiers must satisfy 0 < attention ≤ warning ≤ danger"
+            )
+        if self.warmup_days < 0 or self.bin_s <= 0 or 86_400 % self.bin_s:
+            raise ConfigError(
+                "warmup_days ≥ 0, bin_s는 하루를 나누어야 함 / warmup_days ≥ 0 and bin_s must divide a day"
+            )
+        if self.window_s < 0 or self.min_support < 1 or self.margin_ratio < 0 or self.margin_s < 0:
+            raise ConfigError("학습 매개변수가 음수임 / learning parameters must not be negative")
+        positive = (self.button_hold_s, self.environment_hold_s, self.offline_s, self.stuck_motion_s)
+        if min(positive) <= 0 or self.cold_c >= self.heat_c:
+            raise ConfigError("시간 한도는 양수, 추위 < 더위 / limits must be positive and cold < heat")
+
+    @property
+    def bins(self) -> int:
+        return 86_400 // self.bin_s
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object) -> HomeConfig:
+        """Settings from a JSON object; unknown names and wrong types are errors, missing ones take defaults."""
+        if not isinstance(data, dict):
+            raise ConfigError("설정은 객체여야 함 / settings must be an object")
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ConfigError(f"알 수 없는 설정 {unknown} / unknown settings {unknown}")
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            default = getattr(cls(), name)
+            if isinstance(default, bool):
+                ok = isinstance(value, bool)
+            elif isinstance(default, int):
+                ok = isinstance(value, int) and not isinstance(value, bool)
+            else:
+                ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok:
+                raise ConfigError(f"{name}: 형식 오류 {value!r} / wrong type {value!r}")
+            values[name] = float(value) if isinstance(default, float) else value
+        return cls(**values)
