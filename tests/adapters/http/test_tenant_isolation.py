@@ -909,6 +909,272 @@ NOTIFY_ROUTES: dict[tuple[str, str], RouteSpec] = {
 }
 ROUTES.update(NOTIFY_ROUTES)
 
+# --- care service ------------------------------------------------------------------------------------------------
+# Supervisors (admins) run the programme; caseworkers respond to the homes of their districts (the fixture's
+# caseworker is assigned to the world's district), and they alone besides admins see personal data.
+ALLOWED["care_admin"] = frozenset({Role.ADMIN})
+ALLOWED["care_staff"] = frozenset({Role.ADMIN, Role.CASEWORKER})
+
+
+@dataclass
+class CareObjects:
+    home: dict[str, Any]
+    spare_home: dict[str, Any]
+    resident: dict[str, Any]
+    spare_resident: dict[str, Any]
+    family: dict[str, Any]
+    spare_family: dict[str, Any]
+    response: dict[str, Any]
+    spare_response: dict[str, Any]
+    caseworker_id: int
+
+
+CARE_OBJECTS: dict[str, CareObjects] = {}
+
+
+def c(world: World) -> CareObjects:
+    return CARE_OBJECTS[world.tenant.id]
+
+
+def build_care_objects(client: TestClient, platform: Platform, w: World) -> CareObjects:
+    """Two homes of the world's district (personal data carrying the marker), two open responses."""
+
+    def ok(response: Any, code: int = 201) -> dict[str, Any]:
+        assert response.status_code == code, response.text
+        return dict(response.json())
+
+    admin, base = w.admin, "/api/v1/care"
+    me = ok(client.get("/api/v1/me", headers=w.tenant.headers[Role.CASEWORKER]), 200)
+    ok(client.put(f"{base}/caseworkers/{me['id']}", json={"district_codes": [w.district_code]}, headers=admin), 200)
+    body = {"code": f"{w.marker}-H1", "district_code": w.district_code, "address": f"{w.marker} 주소"}
+    home = ok(client.post(f"{base}/households", json={**body, "device_ids": [w.spare_device["id"]]}, headers=admin))
+    spare_home = ok(client.post(f"{base}/households", json={**body, "code": f"{w.marker}-H2"}, headers=admin))
+    person = {"name": f"{w.marker} 어르신", "birth_year": 1940, "conditions": [f"{w.marker}-condition"]}
+    resident = ok(client.post(f"{base}/households/{home['id']}/residents", json=person, headers=admin))
+    spare_resident = ok(client.post(f"{base}/households/{home['id']}/residents", json=person, headers=admin))
+    kin = {"name": f"{w.marker} 가족", "phone": "010-0000-0000"}
+    family = ok(client.post(f"{base}/households/{home['id']}/family", json=kin, headers=admin))
+    spare_family = ok(client.post(f"{base}/households/{home['id']}/family", json=kin, headers=admin))
+    responses = []
+    for kind in ("care_check_a", "care_check_b"):
+        occurrence = Occurrence(w.tenant.id, "household", home["entity_id"], kind, Severity.MINOR, T0, {})
+        with platform.engine.begin() as conn:
+            alarm, _ = raise_alarm(conn, occurrence, listeners=platform.alarm_listeners)
+        opened = ok(
+            client.post(f"{base}/households/{home['id']}/responses", json={"alarm_id": alarm["id"]}, headers=admin)
+        )
+        responses.append(opened)
+    return CareObjects(home, spare_home, resident, spare_resident, family, spare_family, *responses, me["id"])
+
+
+def _care(path: str, expect: int = 200, method: str = "GET", json: Any = None) -> Req:
+    return Req(method, f"/api/v1/care{path}", json=json, expect=status(expect))
+
+
+def _care_cross(method: str, path: str, json: Any = None) -> Req:
+    return Req(method, f"/api/v1/care{path}", json=json)
+
+
+_STEP = {"step": "phone_check", "outcome": "reached_ok"}
+_CLOSE = {"resolution": "false_alarm", "false_reason": "test"}
+_PLAN = {"phase": "pilot", "planned_homes": 10}
+
+CARE_ROUTES: dict[tuple[str, str], RouteSpec] = {
+    ("GET", "/api/v1/care/households"): RouteSpec(
+        "read",
+        lambda w: _care("/households"),
+        lambda a, b: [Req("GET", "/api/v1/care/households", expect=status(200), check=no_ids(c(b).home["id"]))],
+    ),
+    ("POST", "/api/v1/care/households"): RouteSpec(
+        "care_admin",
+        lambda w: _care("/households", 201, "POST", {"code": "role-test", "district_code": w.district_code}),
+        # B's devices are no devices of A (districts are each tenant's own rows: other routes may have copied B's
+        # boundaries into A, so the district is not what is tested here).
+        lambda a, b: [
+            Req(
+                "POST",
+                "/api/v1/care/households",
+                json={"code": "x1", "district_code": a.district_code, "device_ids": [b.device["id"]]},
+                expect=status(422),
+            ),
+        ],
+    ),
+    ("GET", "/api/v1/care/households/{household_id}"): RouteSpec(
+        "read",
+        lambda w: _care(f"/households/{c(w).home['id']}"),
+        lambda a, b: [_care_cross("GET", f"/households/{c(b).home['id']}")],
+    ),
+    ("PATCH", "/api/v1/care/households/{household_id}"): RouteSpec(
+        "care_admin",
+        lambda w: _care(f"/households/{c(w).home['id']}", 200, "PATCH", {"tiers_h": [8, 12, 24]}),
+        lambda a, b: [_care_cross("PATCH", f"/households/{c(b).home['id']}", {"address": "hijacked"})],
+    ),
+    ("DELETE", "/api/v1/care/households/{household_id}"): RouteSpec(
+        "care_admin",
+        lambda w: _care(f"/households/{c(w).spare_home['id']}", 204, "DELETE"),
+        lambda a, b: [_care_cross("DELETE", f"/households/{c(b).spare_home['id']}")],
+    ),
+    ("POST", "/api/v1/care/households/{household_id}/devices"): RouteSpec(
+        "care_admin",
+        lambda w: _care(f"/households/{c(w).home['id']}/devices", 201, "POST", {"kinds": ["door"]}),
+        lambda a, b: [_care_cross("POST", f"/households/{c(b).home['id']}/devices", {"kinds": ["door"]})],
+    ),
+    ("PUT", "/api/v1/care/households/{household_id}/away"): RouteSpec(
+        "care_staff",
+        lambda w: _care(f"/households/{c(w).home['id']}/away", 200, "PUT", {"until": None}),
+        lambda a, b: [_care_cross("PUT", f"/households/{c(b).home['id']}/away", {"until": T0 + DAY})],
+    ),
+    ("GET", "/api/v1/care/households/{household_id}/personal"): RouteSpec(
+        "care_staff",
+        lambda w: _care(f"/households/{c(w).home['id']}/personal"),
+        lambda a, b: [_care_cross("GET", f"/households/{c(b).home['id']}/personal")],
+    ),
+    ("POST", "/api/v1/care/households/{household_id}/residents"): RouteSpec(
+        "care_admin",
+        lambda w: _care(f"/households/{c(w).home['id']}/residents", 201, "POST", {"name": "role-test"}),
+        lambda a, b: [_care_cross("POST", f"/households/{c(b).home['id']}/residents", {"name": "intruder"})],
+    ),
+    ("PATCH", "/api/v1/care/residents/{resident_id}"): RouteSpec(
+        "care_admin",
+        lambda w: _care(f"/residents/{c(w).resident['id']}", 200, "PATCH", {"birth_year": 1941}),
+        lambda a, b: [_care_cross("PATCH", f"/residents/{c(b).resident['id']}", {"name": "hijacked"})],
+    ),
+    ("DELETE", "/api/v1/care/residents/{resident_id}"): RouteSpec(
+        "care_admin",
+        lambda w: _care(f"/residents/{c(w).spare_resident['id']}", 204, "DELETE"),
+        lambda a, b: [_care_cross("DELETE", f"/residents/{c(b).spare_resident['id']}")],
+    ),
+    ("POST", "/api/v1/care/households/{household_id}/family"): RouteSpec(
+        "care_admin",
+        lambda w: _care(
+            f"/households/{c(w).home['id']}/family",
+            201,
+            "POST",
+            {"name": "role-test", "preferences": {"channel": "none"}},
+        ),
+        lambda a, b: [
+            _care_cross(
+                "POST", f"/households/{c(b).home['id']}/family", {"name": "x", "preferences": {"channel": "none"}}
+            )
+        ],
+    ),
+    ("PATCH", "/api/v1/care/family/{family_id}"): RouteSpec(
+        "care_admin",
+        lambda w: _care(f"/family/{c(w).family['id']}", 200, "PATCH", {"relation": "아들"}),
+        lambda a, b: [_care_cross("PATCH", f"/family/{c(b).family['id']}", {"phone": "010-9999-9999"})],
+    ),
+    ("DELETE", "/api/v1/care/family/{family_id}"): RouteSpec(
+        "care_admin",
+        lambda w: _care(f"/family/{c(w).spare_family['id']}", 204, "DELETE"),
+        lambda a, b: [_care_cross("DELETE", f"/family/{c(b).spare_family['id']}")],
+    ),
+    ("GET", "/api/v1/care/households/{household_id}/activity"): RouteSpec(
+        "read",
+        lambda w: _care(f"/households/{c(w).home['id']}/activity?period=week"),
+        lambda a, b: [_care_cross("GET", f"/households/{c(b).home['id']}/activity?format=csv")],
+    ),
+    ("POST", "/api/v1/care/status/evaluate"): RouteSpec(
+        "care_admin",
+        lambda w: _care("/status/evaluate", 200, "POST"),
+        lambda a, b: [Req("POST", "/api/v1/care/status/evaluate", expect=status(200))],
+    ),
+    ("GET", "/api/v1/care/responses"): RouteSpec(
+        "care_staff",
+        lambda w: _care("/responses"),
+        lambda a, b: [
+            Req("GET", "/api/v1/care/responses", expect=status(200), check=no_ids(c(b).response["id"])),
+            Req("GET", f"/api/v1/care/responses?household_id={c(b).home['id']}", expect=status(200), check=empty_list),
+        ],
+    ),
+    ("POST", "/api/v1/care/households/{household_id}/responses"): RouteSpec(
+        "care_staff",
+        lambda w: _care(
+            f"/households/{c(w).home['id']}/responses", 201, "POST", {"alarm_id": c(w).response["alarm_id"]}
+        ),
+        lambda a, b: [
+            _care_cross("POST", f"/households/{c(b).home['id']}/responses", {"alarm_id": c(b).response["alarm_id"]}),
+            # A's home, B's alarm: B's alarm is not found in A.
+            _care_cross("POST", f"/households/{c(a).home['id']}/responses", {"alarm_id": c(b).response["alarm_id"]}),
+        ],
+    ),
+    ("GET", "/api/v1/care/responses/{response_id}"): RouteSpec(
+        "care_staff",
+        lambda w: _care(f"/responses/{c(w).response['id']}"),
+        lambda a, b: [_care_cross("GET", f"/responses/{c(b).response['id']}")],
+    ),
+    ("POST", "/api/v1/care/responses/{response_id}/steps"): RouteSpec(
+        "care_staff",
+        lambda w: _care(f"/responses/{c(w).response['id']}/steps", 201, "POST", _STEP),
+        lambda a, b: [_care_cross("POST", f"/responses/{c(b).response['id']}/steps", _STEP)],
+    ),
+    ("POST", "/api/v1/care/responses/{response_id}/close"): RouteSpec(
+        "care_staff",
+        lambda w: _care(f"/responses/{c(w).spare_response['id']}/close", 200, "POST", _CLOSE),
+        lambda a, b: [_care_cross("POST", f"/responses/{c(b).spare_response['id']}/close", _CLOSE)],
+    ),
+    ("GET", "/api/v1/care/reports/evaluation"): RouteSpec(
+        "read",
+        lambda w: _care("/reports/evaluation"),
+        lambda a, b: [Req("GET", "/api/v1/care/reports/evaluation?format=csv", expect=status(200))],
+    ),
+    ("GET", "/api/v1/care/caseworkers"): RouteSpec(
+        "care_admin",
+        lambda w: _care("/caseworkers"),
+        lambda a, b: [
+            Req(
+                "GET",
+                "/api/v1/care/caseworkers",
+                expect=status(200),
+                check=lambda r: not [i for i in r.json() if i["user_id"] == c(b).caseworker_id],
+            )
+        ],
+    ),
+    ("PUT", "/api/v1/care/caseworkers/{user_id}"): RouteSpec(
+        "care_admin",
+        lambda w: _care(f"/caseworkers/{c(w).caseworker_id}", 200, "PUT", {"district_codes": [w.district_code]}),
+        lambda a, b: [_care_cross("PUT", f"/caseworkers/{c(b).caseworker_id}", {"district_codes": []})],
+    ),
+    ("GET", "/api/v1/care/audit"): RouteSpec(
+        "care_admin",
+        lambda w: _care("/audit"),
+        lambda a, b: [
+            Req("GET", f"/api/v1/care/audit?household_id={c(b).home['id']}", expect=status(200), check=empty_list)
+        ],
+    ),
+    ("GET", "/api/v1/care/settings"): RouteSpec(
+        "care_admin",
+        lambda w: _care("/settings"),
+        lambda a, b: [Req("GET", "/api/v1/care/settings", expect=status(200))],
+    ),
+    ("PUT", "/api/v1/care/settings"): RouteSpec(
+        "care_admin",
+        lambda w: _care("/settings", 200, "PUT", {"emergency_url": None}),
+        lambda a, b: [Req("PUT", "/api/v1/care/settings", json={"tiers_h": [8, 12, 24]}, expect=status(200))],
+    ),
+    ("GET", "/api/v1/care/rollout"): RouteSpec(
+        "read",
+        lambda w: _care("/rollout"),
+        lambda a, b: [
+            Req(
+                "GET",
+                "/api/v1/care/rollout",
+                expect=status(200),
+                check=lambda r: [i["district_code"] for i in r.json()["items"]] == [A_DISTRICT],
+            )
+        ],
+    ),
+    ("PUT", "/api/v1/care/rollout/{district_code}"): RouteSpec(
+        "care_admin",
+        lambda w: _care(f"/rollout/{w.district_code}", 200, "PUT", _PLAN),
+        # A plan is a row of A's own: naming B's district code writes (at most) A's plan, never B's.
+        lambda a, b: [
+            Req("PUT", f"/api/v1/care/rollout/{b.district_code}", json=_PLAN, expect=status(200, 422), echo=True)
+        ],
+    ),
+}
+A_DISTRICT = "3113025"
+ROUTES.update(CARE_ROUTES)
+
 PUBLIC = {route for route, spec in ROUTES.items() if spec.access == "public"}
 
 
@@ -957,6 +1223,7 @@ def worlds(make_world: Callable[[str, str, str], World], client: TestClient, pla
     for world in pair:
         NOTIFY_OBJECTS[world.tenant.id] = build_notify_objects(client, platform, world)
         ALARM_OBJECTS[world.tenant.id] = build_alarm_objects(client, platform, world)
+        CARE_OBJECTS[world.tenant.id] = build_care_objects(client, platform, world)
     return pair
 
 
@@ -1099,7 +1366,7 @@ def test_role_table_matches_the_rules() -> None:
             assert method == "POST" and path.startswith("/api/v1/alarms/{alarm_id}/"), (method, path)
         if method != "GET" and path != "/api/v1/auth/logout":
             assert Role.VIEWER not in roles, (method, path)
-            assert Role.CASEWORKER not in roles or spec.access == "alarms", (method, path)
+            assert Role.CASEWORKER not in roles or spec.access in ("alarms", "care_staff"), (method, path)
         if path.startswith(("/api/v1/users", "/api/v1/api-keys")) or (method != "GET" and "department" in path):
             assert roles == {Role.ADMIN}, (method, path)
 
