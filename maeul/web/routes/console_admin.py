@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from maeul.adapters.http.deps import IdPath
-from maeul.adapters.http.errors import ApiError
+from maeul.adapters.http.errors import KOREAN, ApiError
 from maeul.adapters.http.routes import accounts as account_routes
 from maeul.adapters.http.routes import devices as device_routes
 from maeul.adapters.http.routes import notifications as notify_routes
@@ -24,7 +24,7 @@ from maeul.adapters.sql.accounts import Actor
 from maeul.core.roles import Permission, Role, allows
 from maeul.platform.app import Platform
 from maeul.web.auth import page_user
-from maeul.web.errors import WebRoute
+from maeul.web.errors import HANDLED, WebRoute, as_api_error, wants_html
 from maeul.web.i18n import request_language, translate
 from maeul.web.render import render
 from maeul.web.security import form_data
@@ -42,6 +42,13 @@ def _platform(request: Request) -> Platform:
 
 def _validation_message(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors())
+
+
+def _form_error(request: Request, error: ApiError, template: str, context: dict[str, Any]) -> Response:
+    """A browser sees the form again with the problem; a script gets the API's JSON error."""
+    if not wants_html(request):
+        raise error
+    return render(request, template, context, status_code=error.status)
 
 
 def _text(value: Any) -> str | None:
@@ -94,11 +101,13 @@ async def create_user(request: Request, actor: UserManagerUser) -> Response:
         body = UserCreate.model_validate({k: v for k, v in values.items() if v is not None})
         await run_in_threadpool(account_routes.create_user, body, actor, platform)
     except ValidationError as exc:
-        context = _users_context(platform, actor, error=_validation_message(exc), values=values)
-        return render(request, "console/admin/users.html", context, status_code=422)
-    except ApiError as exc:
-        context = _users_context(platform, actor, error=exc.message, values=values)
-        return render(request, "console/admin/users.html", context, status_code=exc.status)
+        error = ApiError(422, "invalid", _validation_message(exc))
+        context = _users_context(platform, actor, error=error.message, values=values)
+        return _form_error(request, error, "console/admin/users.html", context)
+    except (ApiError, *HANDLED) as exc:
+        error = as_api_error(exc)
+        context = _users_context(platform, actor, error=error.message, values=values)
+        return _form_error(request, error, "console/admin/users.html", context)
     return RedirectResponse("/console/admin/users", status_code=303)
 
 
@@ -130,8 +139,9 @@ async def create_department(request: Request, actor: UserManagerUser) -> Respons
         body = DepartmentCreate.model_validate({"name": _text(form.get("name")) or ""})
         await run_in_threadpool(account_routes.create_department, body, actor, platform)
     except ValidationError as exc:
-        context = _users_context(platform, actor, error=_validation_message(exc))
-        return render(request, "console/admin/users.html", context, status_code=422)
+        error = ApiError(422, "invalid", _validation_message(exc))
+        context = _users_context(platform, actor, error=error.message)
+        return _form_error(request, error, "console/admin/users.html", context)
     return RedirectResponse("/console/admin/users", status_code=303)
 
 
@@ -181,22 +191,23 @@ async def import_devices(request: Request, actor: DeviceManagerUser) -> Response
     else:
         raw = b""
     context: dict[str, Any] = {"result": None, "problems": [], "error": None}
+    page = "console/admin/import.html"
     if not raw.strip():
         context["error"] = translate(language, "Choose a CSV file to import.")
-        return render(request, "console/admin/import.html", context, status_code=422)
+        return _form_error(request, ApiError(422, "invalid", "choose a CSV file to import"), page, context)
     if len(raw) > device_routes.MAX_IMPORT_BYTES:
         context["error"] = translate(language, "The file is too large (at most 20 MiB).")
-        return render(request, "console/admin/import.html", context, status_code=413)
+        return _form_error(request, ApiError(413, "too_large", "the file is larger than 20 MiB"), page, context)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         context["error"] = translate(language, "The file is not UTF-8 text; save it as CSV UTF-8.")
-        return render(request, "console/admin/import.html", context, status_code=422)
+        return _form_error(request, ApiError(422, "invalid", "the file is not UTF-8 text"), page, context)
     try:
         result = await device_routes._run_import(_platform(request), actor.tenant_id, text)
     except ApiError as exc:
-        context["error"] = exc.message
+        context["error"] = f"{KOREAN.get(exc.code, KOREAN['invalid'])} / {exc.message}"
         context["problems"] = exc.details or []
-        return render(request, "console/admin/import.html", context, status_code=exc.status)
+        return _form_error(request, exc, page, context)
     context["result"] = result.created
     return render(request, "console/admin/import.html", context, status_code=201, headers={"Cache-Control": "no-store"})

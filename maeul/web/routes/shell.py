@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
+from maeul.adapters.http.errors import ApiError
 from maeul.adapters.sql import accounts
 from maeul.platform.app import Platform
 from maeul.platform.secrets import verify_password
 from maeul.web.auth import current_actor, public_form
-from maeul.web.errors import WebRoute
+from maeul.web.errors import WebRoute, wants_html
 from maeul.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
 from maeul.web.render import TEXT_COOKIE, render
 from maeul.web.security import clear_session_cookie, form_data, safe_next, set_session_cookie
@@ -80,6 +81,8 @@ async def sign_in(request: Request, _csrf: PublicForm) -> Response:
 
     token = await run_in_threadpool(check)
     if token is None:
+        if not wants_html(request):
+            raise ApiError(401, "unauthorized", "wrong tenant, username or password")
         language = request_language(request)
         context = {
             "next": target,
