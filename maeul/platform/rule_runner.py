@@ -261,12 +261,6 @@ class RuleRunner:
             if everything:
                 out.update(conn.execute(select(devices.c.id).where(devices.c.profile_id.in_(everything))).scalars())
             if silence:
-                seen = conn.execute(
-                    select(devices.c.id, devices.c.profile_id, func.max(latest_values.c.ts))
-                    .select_from(devices.outerjoin(latest_values, latest_values.c.device_id == devices.c.id))
-                    .where(devices.c.profile_id.in_(list(silence)))
-                    .group_by(devices.c.id, devices.c.profile_id)
-                ).all()
                 open_ids = set(
                     conn.execute(
                         select(alarms.c.originator_id).where(
@@ -276,6 +270,7 @@ class RuleRunner:
                         )
                     ).scalars()
                 )
+                seen = _silence_rows(conn, silence, open_ids, now)
                 ids = [r[0] for r in seen]
                 edges = silence_edges(
                     ids,
@@ -286,8 +281,37 @@ class RuleRunner:
                 )
                 out.update(d for d, _ in edges.started)
                 out.update(d for d, _ in edges.ended)
-                out.update(i for i in ids if i in overridden)
+                if overridden:
+                    out.update(
+                        conn.execute(
+                            select(devices.c.id).where(
+                                devices.c.id.in_(sorted(overridden)), devices.c.profile_id.in_(list(silence))
+                            )
+                        ).scalars()
+                    )
         return sorted(out)
+
+
+def _silence_rows(
+    conn: Connection, silence: dict[int, int], open_ids: set[int], now: int
+) -> list[tuple[int, int, int]]:
+    """(device, profile, last seen) of the devices whose silence may start or end now: those silent past their
+    profile's threshold (the database compares, so only they are read) and those with an open no-data alarm."""
+    last = func.max(latest_values.c.ts)
+    base = (
+        select(devices.c.id, devices.c.profile_id, last)
+        .select_from(devices.join(latest_values, latest_values.c.device_id == devices.c.id))
+        .group_by(devices.c.id, devices.c.profile_id)
+    )
+    out: dict[int, tuple[int, int, int]] = {}
+    for profile_id, silent_s in silence.items():
+        query = base.where(devices.c.profile_id == profile_id).having(last <= now - silent_s * 1000)
+        out.update((r[0], (r[0], r[1], r[2])) for r in conn.execute(query))
+    still_open = sorted(i for i in open_ids if i not in out)
+    for start in range(0, len(still_open), 500):
+        query = base.where(devices.c.id.in_(still_open[start : start + 500]), devices.c.profile_id.in_(list(silence)))
+        out.update((r[0], (r[0], r[1], r[2])) for r in conn.execute(query))
+    return list(out.values())
 
 
 def _last_values(conn: Connection, device_ids: list[int]) -> dict[int, dict[str, Reading]]:
