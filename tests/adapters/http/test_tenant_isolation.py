@@ -1519,7 +1519,7 @@ def _b_request(b: World, action: str, body: Any) -> Req:
 COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("GET", "/open311/v2/discovery.{fmt}"): RouteSpec(
         "public", lambda w: Req("GET", "/open311/v2/discovery.xml", expect=status(200))
-    ),  # fmt: skip
+    ),
     ("GET", "/open311/v2/services.{fmt}"): RouteSpec(
         "public",
         lambda w: _o311("services.json", w),
@@ -1575,7 +1575,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
         "public",
         lambda w: Req(
             "POST", "/api/v1/complaints/rating", json={"token": cp(w).token, "score": 4}, headers={}, expect=status(200)
-        ),  # fmt: skip
+        ),
         lambda a, b: [
             Req("POST", "/api/v1/complaints/rating", json={"token": "0" * 32, "score": 1}, expect=status(404))
         ],
@@ -1626,7 +1626,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
         "tenant",
         lambda w: Req(
             "POST", "/api/v1/complaints/categories", json={"code": "role-test", "name": "x"}, expect=status(201)
-        ),  # fmt: skip
+        ),
         lambda a, b: [
             Req(
                 "POST",
@@ -1634,7 +1634,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
                 json={"code": "in-b", "name": "x", "department_id": b.department["id"]},
                 expect=status(422),
             ),
-        ],  # fmt: skip
+        ],
     ),
     ("PATCH", "/api/v1/complaints/categories/{category_id}"): RouteSpec(
         "tenant",
@@ -1643,7 +1643,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
             f"/api/v1/complaints/categories/{cp(w).extra_category['id']}",
             json={"name": "y"},
             expect=status(200),
-        ),  # fmt: skip
+        ),
         lambda a, b: [
             Req("PATCH", f"/api/v1/complaints/categories/{cp(b).category['id']}", json={"active": False}),
             Req(
@@ -1652,7 +1652,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
                 json={"department_id": b.department["id"]},
                 expect=status(422),
             ),
-        ],  # fmt: skip
+        ],
     ),
     ("GET", "/api/v1/complaints/requests"): RouteSpec(
         "read",
@@ -1670,7 +1670,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
                 expect=status(200),
                 check=empty_list,
             ),
-        ],  # fmt: skip
+        ],
     ),
     ("GET", "/api/v1/complaints/requests/{request_id}"): RouteSpec(
         "read",
@@ -1693,7 +1693,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
                 json={"assignee_id": b.user["id"]},
                 expect=status(422),
             ),
-        ],  # fmt: skip
+        ],
     ),
     ("POST", "/api/v1/complaints/requests/{request_id}/transfer"): RouteSpec(
         "complaints",
@@ -1706,7 +1706,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
                 json={"department_id": b.department["id"]},
                 expect=status(422),
             ),
-        ],  # fmt: skip
+        ],
     ),
     ("POST", "/api/v1/complaints/requests/{request_id}/answer"): RouteSpec(
         "complaints",
@@ -1730,7 +1730,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
             f"/api/v1/complaints/requests/{cp(w).spare_request_id}/merge",
             json={"into_id": cp(w).request_id},
             expect=status(200),
-        ),  # fmt: skip
+        ),
         lambda a, b: [
             _b_request(b, "merge", {"into_id": cp(b).spare_request_id}),
             Req(
@@ -1738,7 +1738,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
                 f"/api/v1/complaints/requests/{cp(a).spare_request_id}/merge",
                 json={"into_id": cp(b).request_id},
             ),
-        ],  # fmt: skip
+        ],
     ),
     ("POST", "/api/v1/complaints/requests/{request_id}/photos"): RouteSpec(
         "complaints",
@@ -1748,7 +1748,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
             content=_PHOTO_BODY,
             content_type=_MULTIPART,
             expect=status(201),
-        ),  # fmt: skip
+        ),
         lambda a, b: [
             Req(
                 "POST",
@@ -1756,7 +1756,7 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
                 content=_PHOTO_BODY,
                 content_type=_MULTIPART,
             ),
-        ],  # fmt: skip
+        ],
     ),
 }
 ROUTES.update(COMPLAINT_ROUTES)
