@@ -88,5 +88,6 @@ def write_events(events: Iterable[Event], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     for e in events:
-        value = int(e.value) if e.value.is_integer() else e.value
+        number = float(e.value)
+        value = int(number) if number.is_integer() else number
         writer.writerow((e.ts.isoformat(), e.sensor, e.room, e.kind, value))

@@ -9,7 +9,9 @@ bins it covered, so the routine updates in O(silence length / bin) per event and
 The threshold for a silence in context ``c`` at time of day ``h``: if ``c`` has been seen around ``h`` (within
 ``window_s``) at least ``min_support`` times, the longest silence seen there × (1 + ``margin_ratio``) +
 ``margin_s``; otherwise the context's parent is asked (``rest:…`` and ``room:…`` → ``home``, the at-home
-silences of any room), and without a supported parent the fixed attention tier applies. A person still in bed
+silences of any room; ``rest:…`` → ``rest``, every resting place, then ``home``), and without any supported
+context the fixed attention tier applies. A room's own routine may lengthen the pooled ``home`` threshold, never
+shorten it (the pooled one rests on more silences). A person still in bed
 at an hour they have (almost) never been in bed at is thus judged by how long they are usually still awake at
 that hour: a morning without getting up is noticed soon after the usual time.
 """
@@ -74,11 +76,10 @@ class Routine:
             return
         end = min(end, start + MAX_LEARNED_S)
         self.learned_s += end - start
-        chain: list[str] = []
-        ctx: str | None = context
-        while ctx is not None:
-            chain.append(ctx)
-            ctx = parent(ctx)
+        chain = [context]
+        pooled = parent(context)
+        if pooled is not None:
+            chain.append(pooled)
         b = cfg.bin_s
         edge = (start // b) * b  # start of the bin holding ``start``
         while edge < end:
@@ -124,12 +125,12 @@ class Routine:
         own = self._own(context, t, cfg)
         up = parent(context)
         pooled = self._own(up, t, cfg) if up is not None else None
-        if own is None and pooled is None:
-            return Expectation(float(cfg.attention_s), None, 0.0, 0)
-        if own is None or (pooled is not None and context.startswith("room:") and pooled.threshold_s > own.threshold_s):
-            assert pooled is not None
-            return pooled
-        return own
+        if own is not None and pooled is not None and context.startswith("room:"):
+            return pooled if pooled.threshold_s > own.threshold_s else own
+        for found in (own, pooled, self._own(HOME, t, cfg) if context != HOME else None):
+            if found is not None:
+                return found
+        return Expectation(float(cfg.attention_s), None, 0.0, 0)
 
     def to_json(self) -> dict[str, object]:
         return {

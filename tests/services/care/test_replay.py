@@ -1,0 +1,110 @@
+"""The replay protocol (care-evaluation.md) on a synthetic home and on the two real Ordóñez homes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from maeul.services.care.cli import cli
+from maeul.services.care.detection.events_csv import parse_events, write_events
+from maeul.services.care.ordonez import convert, convert_file
+from maeul.services.care.replay import ReplayError, replay
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from care_synthetic import stream
+
+KEYS = {
+    "days",
+    "false_alarms",
+    "false_alarms_per_household_day",
+    "injected",
+    "detected",
+    "misses",
+    "mean_time_to_detect_h",
+    "median_time_to_detect_h",
+}
+
+
+def test_synthetic_home_no_false_alarm_every_emergency_found() -> None:
+    report = replay(stream(12), inject=8, seed=3, tick_s=300)
+    learned, fixed = report.learned, report.fixed
+    assert learned["false_alarms"] == 0 and learned["misses"] == 0 and learned["injected"] == 8
+    assert isinstance(learned["days"], float) and 4.5 < learned["days"] < 5.5
+    assert fixed["false_alarms"] == 5  # the 8 h tier fires every night of this 8 h sleeper… at 07:00
+    mean = learned["mean_time_to_detect_h"]
+    assert isinstance(mean, float) and mean < 8
+
+
+def test_replay_is_seeded() -> None:
+    a = replay(stream(10), inject=4, seed=7, tick_s=600).to_json()
+    b = replay(stream(10), inject=4, seed=7, tick_s=600).to_json()
+    assert a == b
+
+
+def test_too_short_a_stream_is_refused() -> None:
+    with pytest.raises(ReplayError) as error:
+        replay(stream(5), inject=3)
+    assert "learning" in str(error.value)
+
+
+def test_cli_json_has_the_protocol_keys(tmp_path: Path) -> None:
+    path = tmp_path / "home.csv"
+    with path.open("w", encoding="utf-8") as f:
+        write_events(stream(9), f)
+    result = CliRunner().invoke(cli(), ["replay", str(path), "--inject", "3", "--seed", "2", "--json", "--tick", "600"])
+    assert result.exit_code == 0, result.output
+    data = orjson.loads(result.stdout)
+    assert set(data) >= KEYS and set(data["fixed_tiers"]) >= KEYS
+
+
+def test_cli_reports_a_bad_file_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("ts,sensor,room,kind,value\n2026-01-01T00:00:00,pir,K,motion,x\n", encoding="utf-8")
+    result = CliRunner().invoke(cli(), ["replay", str(path)])
+    assert result.exit_code == 2 and "line 2" in result.output
+
+
+ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"
+
+
+@pytest.fixture(scope="module")
+def ordonez(request: pytest.FixtureRequest) -> Path:
+    """../shared/data/ordonez-adl through tests/conftest.py's ``shared_path`` (fails in CI when missing)."""
+    for plugin in request.config.pluginmanager.get_plugins():
+        module_file = getattr(plugin, "__file__", None)
+        if module_file and Path(module_file).resolve() == ROOT_CONFTEST:
+            path: Path = plugin.shared_path("data", "ordonez-adl")
+            return path
+    raise RuntimeError(f"{ROOT_CONFTEST} is not loaded")
+
+
+@pytest.mark.parametrize(("home", "rows", "away"), [("A", 846, 28), ("B", 4744, 76)])
+def test_ordonez_homes_convert(ordonez: Path, tmp_path: Path, home: str, rows: int, away: int) -> None:
+    out = tmp_path / f"ordonez-{home}.csv"
+    assert convert_file(ordonez / f"Ordonez{home}_Sensors.txt", ordonez / f"Ordonez{home}_ADLs.txt", out) == rows
+    with out.open(encoding="utf-8") as f:
+        events = list(parse_events(f))
+    assert len(events) == rows
+    assert sum(1 for e in events if e.kind == "label:away") == away
+    assert {e.kind for e in events} - {"label:away"} <= {"motion", "door", "contact", "pressure", "flush", "power"}
+    assert sum(1 for e in events if e.kind == "door") > 0
+
+
+def test_ordonez_home_a_replays(ordonez: Path) -> None:
+    events = convert(ordonez / "OrdonezA_Sensors.txt", ordonez / "OrdonezA_ADLs.txt")
+    report = replay(events, inject=5, seed=1, tick_s=300)
+    assert report.learned["injected"] == 5
+    assert report.learned["misses"] == 0
+    fixed_fa, learned_fa = report.fixed["false_alarms"], report.learned["false_alarms"]
+    assert isinstance(fixed_fa, int) and isinstance(learned_fa, int) and learned_fa < fixed_fa
+
+
+def test_ordonez_converter_rejects_a_broken_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.txt"
+    path.write_text("h\r\n-\r\n2011-11-28 02:27:59\t\tBed\tPressure\r\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"s\.txt:3"):
+        convert(path, None)
