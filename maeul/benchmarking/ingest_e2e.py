@@ -38,6 +38,7 @@ from maeul.benchmarking.progress import NoProgress, Progress
 from maeul.benchmarking.publisher import Client, PublisherGroup
 from maeul.benchmarking.workload import TENANT, keys_for, markers
 from maeul.platform.app import Platform
+from maeul.platform.gc_tuning import tune_for_ingest
 from maeul.platform.settings import Settings
 
 DEFAULT_RECEIVE_MAXIMUM: int = (MqttIngestClient.__init__.__kwdefaults__ or {}).get("receive_maximum", 1000)
@@ -85,6 +86,7 @@ def run_ingest(store: Store, options: IngestOptions | None = None, progress: Pro
             try:
                 device_ids = _create_devices(platform.engine, opts.devices, progress)
                 client = _start(platform, opts.receive_maximum)
+                tune_for_ingest()  # as ``maeul serve`` does
                 return _Run(platform, client, broker, url, device_ids, opts, progress).run(store)
             finally:
                 platform.stop()

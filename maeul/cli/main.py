@@ -55,12 +55,15 @@ def serve(
 
     from maeul.adapters.http.app import create_app
     from maeul.platform.app import Platform
+    from maeul.platform.gc_tuning import tune_for_ingest
 
     settings = settings_or_exit(host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
     platform = Platform.create(settings)
     platform.provision_broker()
-    uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_config=None, proxy_headers=False)
+    web = create_app(platform)
+    tune_for_ingest()  # after start-up: what exists now lives as long as the process
+    uvicorn.run(web, host=settings.host, port=settings.port, log_config=None, proxy_headers=False)
 
 
 @db_app.command("upgrade")

@@ -21,7 +21,6 @@ from maeul.adapters.mqtt.topics import TELEMETRY_FILTER, parse_telemetry_topic, 
 
 log = logging.getLogger("maeul.mqtt")
 _paho_log = logging.getLogger("maeul.mqtt.paho")
-_PAHO_LEVELS = {int(paho_level): py_level for paho_level, py_level in paho.LOGGING_LEVEL.items()}
 
 DEFAULT_SESSION_EXPIRY_S = 7 * 24 * 3600
 
@@ -52,6 +51,26 @@ def parse_mqtt_url(url: str) -> BrokerAddress:
     username = unquote(parts.username) if parts.username is not None else None
     password = unquote(parts.password) if parts.password is not None else None
     return BrokerAddress(parts.hostname, parts.port or 1883, username, password)
+
+
+class _PahoLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """paho's log lines on ``maeul.mqtt.paho``, prefixed with the client id."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(_paho_log, {})
+        self.client_id = client_id
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if not self.logger.isEnabledFor(level):
+            return
+        if level > logging.DEBUG and str(msg).startswith("Client is not connected"):
+            level = logging.DEBUG  # paho 2.2 logs this as an error on every normal stop and reconnect wait
+            if not self.logger.isEnabledFor(level):
+                return
+        if args:
+            self.logger.log(level, "%s: " + str(msg), self.client_id, *args, **kwargs)
+        else:  # an already formatted line may hold a '%'
+            self.logger.log(level, "%s: %s", self.client_id, msg, **kwargs)
 
 
 class MqttIngestClient:
@@ -107,7 +126,9 @@ class MqttIngestClient:
         if self._address.username is not None:
             client.username_pw_set(self._address.username, self._address.password)
         client.reconnect_delay_set(reconnect_min_delay_s, reconnect_max_delay_s)
-        client.on_log = self._on_log
+        # paho formats a debug line for every packet when ``on_log`` is set; a logger is asked first whether
+        # the level is enabled, so the hot path formats nothing unless debug logging is on.
+        client.enable_logger(_PahoLogger(client_id))  # type: ignore[arg-type]
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
@@ -246,13 +267,6 @@ class MqttIngestClient:
             flags.session_present,
             result,
         )
-
-    def _on_log(self, _client: paho.Client, _userdata: Any, level: int, text: str) -> None:
-        py_level = _PAHO_LEVELS.get(int(level), logging.DEBUG)
-        if text.startswith("Client is not connected"):
-            py_level = logging.DEBUG  # paho 2.2 logs this as an error on every normal stop and reconnect wait
-        if _paho_log.isEnabledFor(py_level):
-            _paho_log.log(py_level, "%s: %s", self._client_id, text)
 
     def _on_connect_fail(self, _client: paho.Client, _userdata: Any) -> None:
         with self._cond:
