@@ -32,6 +32,7 @@ class CareRuntime:
         self.tick_s = tick_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._residents: Any = None
 
     def on_alarm(self, conn: Connection, alarm: dict[str, Any], action: Action, _actor_id: int | None) -> None:
         """Runs in the alarm's transaction: a failure here is logged and undone, never the alarm's change."""
@@ -65,8 +66,16 @@ class CareRuntime:
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="maeul-care-status", daemon=True)
         self._thread.start()
+        from maeul.services.care.demo import residents_for
+
+        self._residents = residents_for(self.platform)
+        if self._residents is not None:
+            self._residents.start()
 
     def stop(self) -> None:
+        if self._residents is not None:
+            self._residents.stop()
+            self._residents = None
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
