@@ -20,7 +20,21 @@ from typing import Any
 
 import orjson
 from shapely.geometry import shape
-from sqlalchemy import JSON, BigInteger, Connection, String, cast, delete, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Connection,
+    String,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -322,7 +336,11 @@ def fan_out(conn: Connection, out: Outgoing, where: ColumnElement[bool]) -> int:
     )
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(notify_outbox).from_select(list(columns), query).on_conflict_do_nothing()
-    written = int(conn.execute(statement).rowcount or 0)
+    if conn.dialect.name == "postgresql":  # psycopg reports no rowcount here: count the RETURNING rows in SQL
+        inserted = statement.returning(literal_column("1")).cte("inserted")
+        written = int(conn.execute(select(func.count()).select_from(inserted)).scalar_one())
+    else:
+        written = int(conn.execute(statement).rowcount or 0)
     if written:
         mark_queued(conn)
     return written
