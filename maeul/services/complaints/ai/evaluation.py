@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -73,7 +73,13 @@ def score(
     )
 
 
-def cross_validate(examples: Sequence[LabelledExample], *, folds: int = 5, seed: int = 0) -> EvaluationReport:
+def cross_validate(
+    examples: Sequence[LabelledExample],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvaluationReport:
     """Out-of-fold predictions of every example by stratified k-fold (by category), scored together.
 
     Fewer folds are used when the rarest category has fewer examples than ``folds``; with a category seen
@@ -90,7 +96,9 @@ def cross_validate(examples: Sequence[LabelledExample], *, folds: int = 5, seed:
     predicted_d: list[str] = [""] * len(examples)
     confidence = [0.0] * len(examples)
     splitter = StratifiedKFold(n_splits=usable, shuffle=True, random_state=seed)
-    for train_index, test_index in splitter.split(np.zeros(len(examples)), categories):
+    for done, (train_index, test_index) in enumerate(splitter.split(np.zeros(len(examples)), categories)):
+        if progress is not None:
+            progress(done, usable)
         train = [examples[i] for i in train_index]
         features, category_model, department_model = fit_models(train, seed)
         model = Classifier(
@@ -108,6 +116,8 @@ def cross_validate(examples: Sequence[LabelledExample], *, folds: int = 5, seed:
                 prediction.department,
                 prediction.confidence,
             )
+    if progress is not None:
+        progress(usable, usable)
     note = "" if usable == folds else f"{usable} folds: the rarest category has {usable} examples"
     report = score(categories, [e.department for e in examples], predicted_c, predicted_d, confidence, usable)
     return replace(report, note=note)

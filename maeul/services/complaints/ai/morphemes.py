@@ -27,8 +27,10 @@ _kiwi: Kiwi | None = None
 
 
 def normalise(text: str) -> str:
-    """NFKC, lower case, runs of one character cut to two (ㅠㅠㅠㅠ, !!!!), whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """NFKC (but Hangul compatibility jamo such as ㅠ kept), lower case, runs of one character cut to two
+    (ㅠㅠㅠㅠ, !!!!), whitespace collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(c if "\u3131" <= c <= "\u318e" else unicodedata.normalize("NFKC", c) for c in text).lower()
     text = _REPEATS.sub(r"\1\1", text)
     return _SPACES.sub(" ", text).strip()
 

@@ -27,11 +27,26 @@ from maeul.services.complaints.ai.synthetic_vocab import (
 from maeul.services.complaints.ai.taxonomy import CATEGORY_BY_CODE
 
 START = datetime(2026, 8, 1, tzinfo=UTC)
-_PARTICLES = {"이": ("이", "가"), "가": ("이", "가"), "을": ("을", "를"), "를": ("을", "를"), "은": ("은", "는"),
-              "는": ("은", "는")}
+_PARTICLES = {
+    "이": ("이", "가"),
+    "가": ("이", "가"),
+    "을": ("을", "를"),
+    "를": ("을", "를"),
+    "은": ("은", "는"),
+    "는": ("은", "는"),
+}
 _CASUAL = (
-    ("주세요", "주세여"), ("주세요", "주셈"), ("습니다", "슴다"), ("너무", "넘"), ("요.", "여."), ("해요", "해여"),
-    ("부탁드립니다", "부탁드려요"), ("빨리", "빨리좀"), ("있어요", "있어욬"), ("이에요", "이예요"), ("왜", "왜케"),
+    ("주세요", "주세여"),
+    ("주세요", "주셈"),
+    ("습니다", "슴다"),
+    ("너무", "넘"),
+    ("요.", "여."),
+    ("해요", "해여"),
+    ("부탁드립니다", "부탁드려요"),
+    ("빨리", "빨리좀"),
+    ("있어요", "있어욬"),
+    ("이에요", "이예요"),
+    ("왜", "왜케"),
 )
 _TAILS = ("ㅠㅠ", "ㅡㅡ", "!!", "...", "ㅜㅜ", "!!!", "??", "ㅠ")
 _MIXED = ("(사진 첨부)", "[민원]", "GPS 위치 첨부합니다.", "앱으로 신고해요.", "급함", "#민원", "(재신고)")
@@ -158,8 +173,16 @@ def _near(lat: float, lon: float, metres: float, rng: random.Random) -> tuple[fl
     return round(lat + dlat, 6), round(lon + dlon, 6)
 
 
-def _row(category: str, code: str, landmark: str, lat: float, lon: float, at: datetime, rng: random.Random,
-         incident: str = "") -> SyntheticComplaint:
+def _row(
+    category: str,
+    code: str,
+    landmark: str,
+    lat: float,
+    lon: float,
+    at: datetime,
+    rng: random.Random,
+    incident: str = "",
+) -> SyntheticComplaint:
     return SyntheticComplaint(
         text=compose(category, code, landmark, rng),
         category=category,

@@ -22,7 +22,7 @@ def test_a_valid_file() -> None:
     assert errors == []
     assert rows[0].text == "도로가 패였어요, 빨리요" and rows[0].lat == 37.65 and rows[0].line == 2
     assert rows[0].created_at is not None and rows[0].created_at.utcoffset().total_seconds() == 9 * 3600
-    assert rows[1].lat is None and rows[1].district_code is None and rows[1].line == 4
+    assert rows[1].lat is None and rows[1].district_code is None and rows[1].line == 5
 
 
 @pytest.mark.parametrize(

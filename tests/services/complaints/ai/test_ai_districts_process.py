@@ -19,7 +19,7 @@ MIX = {
 def test_most_similar_districts_first() -> None:
     found = similar_districts(MIX, "A", top_k=3, min_total=10)
     assert [m.district_code for m in found] == ["D", "B", "C"]
-    assert found[0].similarity == pytest.approx(1.0) and found[-1].similarity < 0.3
+    assert found[0].similarity == pytest.approx(1.0, abs=0.01) and found[-1].similarity < 0.3
 
 
 def test_an_action_is_suggested_where_its_category_matters() -> None:
@@ -86,7 +86,7 @@ def test_process_stats_by_department_and_category_with_bottleneck() -> None:
     assert steps["accepted"].total_hours == 99.0 and report.bottlenecks == ("accepted",)
     assert report.department_bottlenecks["traffic"] == "received"
     assert report.overall is not None and report.overall.requests == 3
-    assert sum(s.share for s in report.steps) == pytest.approx(1.0)
+    assert sum(s.share for s in report.steps) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_process_stats_without_events_and_naive_times() -> None:

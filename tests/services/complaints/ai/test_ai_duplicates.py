@@ -32,26 +32,33 @@ def _candidates() -> list:
     [
         ({}, ["same", "later"]),
         ({"related": related_categories()}, ["same", "later", "related"]),
-        ({"radius_m": 1000}, ["same", "later", "far"]),
-        ({"window": timedelta(days=60)}, ["same", "later", "old"]),
+        ({"radius_m": 1000}, ["same", "far", "later"]),  # same words: text outweighs 600 m
+        ({"window": timedelta(days=60)}, ["old", "same", "later"]),
         ({"limit": 1}, ["same"]),
         ({"min_score": 0.99}, []),
     ],
 )
 def test_filters_and_ranking(kwargs: dict, expected: list[str]) -> None:
-    found = find_duplicates(NEW, _candidates(), **kwargs)
+    found = find_duplicates(NEW, _candidates(), **{"min_score": 0.0, **kwargs})
     assert [s.complaint_id for s in found] == expected
     assert all(0.0 <= s.score <= 1.0 for s in found)
     assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
 
 
 def test_suggestion_parts_and_classifier_vectors() -> None:
-    found = find_duplicates(NEW, _candidates(), related=related_categories(), classifier=small_classifier())
+    found = find_duplicates(
+        NEW, _candidates(), related=related_categories(), classifier=small_classifier(), min_score=0.0
+    )
     by_id = {s.complaint_id: s for s in found}
     assert by_id["same"].distance_m == pytest.approx(30, abs=0.5)
     assert by_id["same"].hours_apart == pytest.approx(5)
     assert by_id["same"].same_category and not by_id["related"].same_category
     assert by_id["same"].text_similarity > by_id["related"].text_similarity
+
+
+def test_the_default_cut_keeps_close_recent_same_category_reports() -> None:
+    found = find_duplicates(NEW, _candidates(), related=related_categories())
+    assert "same" in [s.complaint_id for s in found] and all(s.score >= 0.45 for s in found)
 
 
 def test_nothing_nearby_gives_no_suggestions() -> None:
@@ -72,7 +79,7 @@ def test_bad_location_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("lat", "lon", "metres"),
-    [(LAT, LON, 0.0), (LAT + 1000 * M, LON, 1000.0), (37.5665, 126.9780, 55_000.0)],
+    [(LAT, LON, 0.0), (LAT + 1000 * M, LON, 1000.0), (37.5665, 126.9780, 31_700.0)],
 )
 def test_haversine(lat: float, lon: float, metres: float) -> None:
     import numpy as np
