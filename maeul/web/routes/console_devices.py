@@ -100,7 +100,7 @@ def _device_context(platform: Platform, actor: Actor, device_id: int) -> dict[st
         )
     state = device_state(max((v["ts"] for v in latest.values()), default=None), now_ms(), len(active))
     numeric = [k["key"] for k in profile.get("keys", []) if k.get("type") in ("number", "boolean")]
-    chart_keys = [k for k in keys if k in numeric] or keys
+    chart_keys = [k for k in numeric if k in keys] + [k for k in keys if k not in numeric]
     return {
         "device": device,
         "profile": profile,

@@ -54,8 +54,10 @@
         });
         if (plot) { plot.destroy(); plot = null; }
         var width = Math.max(280, canvas.clientWidth || 600);
+        var zone = section.getAttribute("data-timezone");
         plot = new window.uPlot({
           width: width, height: 300,
+          tzDate: zone ? function (ts) { return window.uPlot.tzDate(new Date(ts * 1e3), zone); } : undefined,
           series: [{}, { label: spec.key, stroke: "#0b5394", width: 2, spanGaps: false }],
           axes: [{}, {}]
         }, [xs, ys], canvas);
