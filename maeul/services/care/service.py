@@ -36,9 +36,9 @@ def _api_router() -> APIRouter:
 
 
 def _page_router() -> APIRouter:
-    pages = importlib.import_module("maeul.services.care.pages")
-    made: APIRouter = pages.router()
-    return made
+    from maeul.services.care import pages
+
+    return pages.router()
 
 
 def _demo(platform: Platform, context: DemoContext) -> list[str]:
@@ -64,20 +64,19 @@ def _cli() -> typer.Typer:
     return typer.Typer(help="돌봄 안전망 / care safety net", no_args_is_help=True)
 
 
-_HAS_PAGES = (HERE / "pages.py").exists()
-
 SERVICE = Service(
     name="care",
     title_ko="돌봄 안전망",
     title_en="Care safety net",
     migrations=HERE / "migrations",
     api_router=_api_router,
-    page_router=_page_router if _HAS_PAGES else None,
-    templates=(HERE / "templates") if (HERE / "templates").is_dir() else None,
+    page_router=_page_router,
+    templates=HERE / "templates",
     nav=(
         NavItem("console", "/console/care/", "돌봄 현황", "Care status", permission="read", order=20),
-        NavItem("console", "/console/care/responses", "대응", "Responses", permission="read", order=21),
-        NavItem("console", "/console/care/reports", "보고서", "Reports", permission="read", order=22),
+        NavItem("console", "/console/care/field", "현장 보기", "Field view", permission="read", order=21),
+        NavItem("console", "/console/care/responses", "돌봄 대응", "Care responses", permission="read", order=22),
+        NavItem("console", "/console/care/reports", "돌봄 보고서", "Care reports", permission="read", order=23),
     ),
     register_rule_kinds=_register_rule_kinds,
     on_start=runtime.on_start,

@@ -1395,6 +1395,27 @@ CARE_ROUTES: dict[tuple[str, str], RouteSpec] = {
             Req("PUT", f"/api/v1/care/rollout/{b.district_code}", json=_PLAN, expect=status(200, 422), echo=True)
         ],
     ),
+    # Console pages of the care service: the tenant's own homes only (B's household codes carry B's marker).
+    ("GET", "/console/care/"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/console/care/", expect=status(200)),
+        lambda a, b: [Req("GET", "/console/care/", expect=status(200))],
+    ),
+    ("GET", "/console/care/field"): RouteSpec(
+        "care_staff",
+        lambda w: Req("GET", "/console/care/field", expect=status(200)),
+        lambda a, b: [Req("GET", "/console/care/field", expect=status(200))],
+    ),
+    ("GET", "/console/care/responses"): RouteSpec(
+        "care_staff",
+        lambda w: Req("GET", "/console/care/responses", expect=status(200)),
+        lambda a, b: [Req("GET", "/console/care/responses", expect=status(200))],
+    ),
+    ("GET", "/console/care/reports"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/console/care/reports", expect=status(200)),
+        lambda a, b: [Req("GET", "/console/care/reports", expect=status(200))],
+    ),
 }
 A_DISTRICT = "3113025"
 ROUTES.update(CARE_ROUTES)
