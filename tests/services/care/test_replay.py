@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from maeul.services.care.cli import cli
 from maeul.services.care.detection.events_csv import parse_events, write_events
-from maeul.services.care.ordonez import convert, convert_file
+from maeul.services.care.ordonez import convert, convert_file, sensor_events
 from maeul.services.care.replay import ReplayError, replay
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -108,3 +111,36 @@ def test_ordonez_converter_rejects_a_broken_line(tmp_path: Path) -> None:
     path.write_text("h\r\n-\r\n2011-11-28 02:27:59\t\tBed\tPressure\r\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"s\.txt:3"):
         convert(path, None)
+
+
+_SENSORS = st.sampled_from(
+    [
+        ("Bed", "Pressure", "Bedroom"),
+        ("Maindoor", "Magnetic", "Entrance"),
+        ("Basin", "PIR", "Bathroom"),
+        ("Fridge", "Magnetic", "Kitchen"),
+        ("Toilet", "Flush", "Bathroom"),
+        ("Toaster", "Electric", "Kitchen"),
+    ]
+)
+_INTERVAL = st.tuples(
+    st.datetimes(datetime(2011, 1, 1), datetime(2013, 1, 1)).map(lambda d: d.replace(microsecond=0)),
+    st.integers(0, 36_000),
+    _SENSORS,
+    st.sampled_from(["\t", "\t\t", "\t\t\t"]),
+)
+
+
+@given(st.lists(_INTERVAL, max_size=25))
+def test_ordonez_reader_any_intervals(rows: list[tuple[datetime, int, tuple[str, str, str], str]]) -> None:
+    lines = ["Start time\tEnd time\tLocation\tType\tPlace\r\n", "----\t----\r\n"]
+    for start, length, (location, kind, place), sep in rows:
+        end = start + timedelta(seconds=length)
+        lines.append(
+            sep.join([f"{start:%Y-%m-%d %H:%M:%S}", f"{end:%Y-%m-%d %H:%M:%S}", location, kind, place]) + "\r\n"
+        )
+    events = sensor_events(lines)
+    assert len(events) == 2 * len(rows)
+    kinds = {e.kind for e in events}
+    assert kinds <= {"pressure", "door", "motion", "contact", "flush", "power"}
+    assert all((e.sensor == "Maindoor-Entrance") == (e.kind == "door") for e in events)
