@@ -1480,10 +1480,12 @@ def build_complaint_objects(client: TestClient, w: World) -> ComplaintObjects:
 
     admin = w.admin
     base = "/api/v1/complaints"
+    # Open311 publishes the department's name (agency_responsible): one without the world's marker.
+    roads = ok(client.post("/api/v1/departments", json={"name": "도로과"}, headers=admin))
     category = ok(
         client.post(
             f"{base}/categories",
-            json={"code": "pothole", "name": "도로 파손", "department_id": w.department["id"]},
+            json={"code": "pothole", "name": "도로 파손", "department_id": roads["id"]},
             headers=admin,
         )
     )
