@@ -1,0 +1,3 @@
+from maeul.services.complaints.ai.cli import build_app
+
+build_app()()
