@@ -58,7 +58,10 @@ def error_page(request: Request, exc: Exception) -> Response:
         "message_ko": KOREAN.get(error.code, KOREAN["http_error"]),
         "details": error.details or [],
     }
-    return render(request, "errors/error.html", context, status_code=error.status)
+    fragment = request.headers.get("hx-request") == "true"
+    return render(
+        request, "errors/fragment.html" if fragment else "errors/error.html", context, status_code=error.status
+    )
 
 
 class WebRoute(APIRoute):

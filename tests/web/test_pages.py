@@ -183,6 +183,10 @@ def test_alarm_handling_from_the_page(browser: Browser, towns: tuple[Town, Town]
     )
     bad = client.post(f"{path}/action", data={"csrf": token, "action": "comment", "text": "  "})
     assert bad.status_code == 422 and "입력값이 올바르지 않습니다" in bad.text
+    htmx_bad = client.post(
+        f"{path}/action", data={"csrf": token, "action": "comment", "text": ""}, headers={"HX-Request": "true"}
+    )
+    assert htmx_bad.status_code == 422 and "<html" not in htmx_bad.text and 'role="alert"' in htmx_bad.text
     fragment = client.post(
         f"{path}/action", data={"csrf": token, "action": "clear"}, headers={"HX-Request": "true"}
     ).text

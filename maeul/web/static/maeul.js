@@ -26,6 +26,22 @@
     el.setAttribute("data-live-ready", "1");
   }
 
+  // An htmx request that fails (a refused form, a stale session token) shows the server's message above the page
+  // content instead of silently doing nothing.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status < 400) { return; }
+    event.detail.shouldSwap = false;
+    var main = document.getElementById("main");
+    var flash = document.getElementById("flash");
+    if (!flash && main) { flash = document.createElement("div"); flash.id = "flash"; flash.tabIndex = -1; main.prepend(flash); }
+    if (flash) {
+      flash.innerHTML = event.detail.xhr.responseText.indexOf("<html") >= 0 ? "" : event.detail.xhr.responseText;
+      flash.focus();
+      announce(flash.textContent.trim());
+    }
+  });
+
   function init() {
     document.querySelectorAll("[data-live-alarms]").forEach(liveAlarms);
     // Polling fragments (latest values): hx-trigger="every 5s" on the element does the work; nothing to do here.
