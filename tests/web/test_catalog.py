@@ -35,6 +35,14 @@ def test_every_message_has_korean() -> None:
     assert not missing, f"messages without Korean: {missing}"
 
 
+def test_alarm_actions_and_delivery_states_have_korean() -> None:
+    from maeul.core.alarms import Action, Severity
+
+    words = [a.value for a in Action] + [s.value for s in Severity]
+    words += ["pending", "delivered", "failed", "suppressed", "digested", "ok", "alarm", "stale", "new"]
+    assert all(translate("ko", word) != word for word in words), [w for w in words if translate("ko", w) == w]
+
+
 def test_languages_and_fallback() -> None:
     assert LANGUAGES == ("ko", "en")
     assert translate("ko", "Sign in") == "로그인"
