@@ -160,7 +160,7 @@ class DemoResidents:
                         self._send(kinds["button"], {"button": 0.0})
                     else:
                         self._pressed[home["home"]] = left - 1
-                elif not self._pressed and self.rng.random() < 0.01:  # now and then, one home is in trouble
+                elif not self._pressed and self.rng.random() < 0.002:  # ~every 17 min one home is in trouble
                     self._pressed[home["home"]] = 5
                     self._send(kinds["button"], {"button": 1.0, "battery": 90.0})
                 else:
