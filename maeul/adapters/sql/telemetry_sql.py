@@ -1,7 +1,7 @@
 """Dialect-specific bulk SQL for the telemetry hot path, run on the DBAPI cursor of the open transaction.
 
-SQLite: multi-row statements of up to 256 rows (all rows of a batch are new unless a redelivery brought
-some back; then they are inserted one by one, ``rowcount`` saying which row was new).
+SQLite: the batch staged in a temporary table, then one ``INSERT ... SELECT`` per table (see
+:class:`SqliteBulk`).
 PostgreSQL: the whole batch in one statement over ``unnest``-ed arrays (passed as array literals); the
 server derives latest values and rollups from the rows it inserted (see :class:`PostgresBulk`).
 """
@@ -14,73 +14,118 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-Row = tuple[int, str, int, float | None, str | None]  # device_id, key, ts, value_num, value_str
-RollupRow = tuple[int, str, int, int, float, float, float]  # device_id, key, bucket, count, min, max, sum
+# A row as staged on SQLite: device_id, key, ts, value_num, value_str, retention_days, zone offset (ms).
+StagedRow = tuple[int, str, int, float | None, str | None, int, int]
 # Column-wise rows: device_ids, keys, timestamps, numbers, texts, retention days.
 RawColumns = tuple[list[int], list[str], list[int], list[float | None], list[str | None], list[int]]
 
 
+# Bucket start of each rollup period, in SQL (both databases): integer division truncates, and readings are
+# never before 2000 (maeul.core.readings.MIN_TS_MS), so ts + offset is positive and this is the floor of
+# maeul.core.rollups.bucket_start. Minute buckets need no zone offset.
+_BUCKETS = (
+    ("minute", "ts / 60000 * 60000"),
+    ("hour", "(ts + offset_ms) / 3600000 * 3600000 - offset_ms"),
+    ("day", "(ts + offset_ms) / 86400000 * 86400000 - offset_ms"),
+)
+
+
+def _rollup_statements(template: str) -> tuple[str, ...]:
+    return tuple(template.replace("{table}", f"rollup_{p}").replace("{bucket}", bucket) for p, bucket in _BUCKETS)
+
+
 class SqliteBulk:
-    """Multi-row statements: a few hundred rows per ``sqlite3_step``, instead of one step per row.
+    """The batch is staged in a temporary table, then each table is written by one ``INSERT ... SELECT``.
 
-    Each step releases the interpreter lock and must take it back; with one step per row, the writer waits
-    for the lock after every row while the MQTT thread parses messages (a lock convoy). With multi-row
-    statements the writer takes the lock back a few dozen times per batch instead of thousands.
+    SQLite does the work (duplicate checks, newest value per key, rollup aggregation) in C, with the
+    interpreter lock released, instead of Python building rows for each statement: the MQTT thread keeps
+    the lock for itself meanwhile. Staging uses multi-row statements of up to 256 rows (a few hundred rows
+    per ``sqlite3_step`` rather than one: each step releases the interpreter lock and must take it back).
 
-    New rows: the batch is inserted inside a savepoint; if the database inserted every row (the normal case,
-    no redelivery) they are all new; otherwise the savepoint is rolled back and the rows are inserted one by
-    one, ``rowcount`` telling which were new, as before.
+    New rows: the staging table's key drops repeats inside the batch (the first wins, as in the raw table);
+    the rows are then inserted inside a savepoint, and if the database inserted every one (the normal case,
+    no redelivery) they are all new. Otherwise the savepoint is rolled back, the staged rows already stored
+    are deleted from the stage, and the rest inserted. Latest values and rollups are computed from the stage,
+    that is from the new rows only: a redelivered reading is never counted twice.
     """
 
+    STAGE = "temp.maeul_telemetry_stage"
+    CREATE = (
+        "CREATE TEMP TABLE IF NOT EXISTS maeul_telemetry_stage (device_id INTEGER NOT NULL, key TEXT NOT NULL, "
+        "ts INTEGER NOT NULL, value_num REAL, value_str TEXT, retention_days INTEGER NOT NULL, "
+        "offset_ms INTEGER NOT NULL, PRIMARY KEY (device_id, key, ts)) WITHOUT ROWID"
+    )
+    STAGE_MANY = (
+        f"INSERT INTO {STAGE} (device_id, key, ts, value_num, value_str, retention_days, offset_ms) "
+        "VALUES {values} ON CONFLICT DO NOTHING"
+    )
     INSERT = (
         "INSERT INTO telemetry (device_id, key, ts, value_num, value_str, retention_days) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-    )
-    INSERT_MANY = (
-        "INSERT INTO telemetry (device_id, key, ts, value_num, value_str, retention_days) VALUES {values} "
+        f"SELECT device_id, key, ts, value_num, value_str, retention_days FROM {STAGE} WHERE true "
         "ON CONFLICT DO NOTHING"
     )
+    FORGET_STORED = (
+        f"DELETE FROM {STAGE} WHERE EXISTS (SELECT 1 FROM main.telemetry t WHERE "
+        "t.device_id = maeul_telemetry_stage.device_id AND t.key = maeul_telemetry_stage.key "
+        "AND t.ts = maeul_telemetry_stage.ts)"
+    )
+    # SQLite's documented bare-column rule: with max(ts), value_num and value_str come from the newest row.
     LATEST = (
-        "INSERT INTO latest_values (device_id, key, ts, value_num, value_str) VALUES {values} "
+        "INSERT INTO latest_values (device_id, key, ts, value_num, value_str) "
+        f"SELECT device_id, key, max(ts), value_num, value_str FROM {STAGE} WHERE true GROUP BY device_id, key "
         "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num, "
         "value_str = excluded.value_str WHERE excluded.ts >= latest_values.ts"
     )
     ROLLUP = (
-        "INSERT INTO {table} (device_id, key, bucket, count, min, max, sum) VALUES {values} "
+        "INSERT INTO {table} (device_id, key, bucket, count, min, max, sum) "
+        "SELECT device_id, key, {bucket} AS b, count(*), min(value_num), max(value_num), sum(value_num) "
+        f"FROM {STAGE} WHERE value_num IS NOT NULL GROUP BY device_id, key, b "
         "ON CONFLICT (device_id, key, bucket) DO UPDATE SET count = {table}.count + excluded.count, "
         "min = min({table}.min, excluded.min), max = max({table}.max, excluded.max), "
         "sum = {table}.sum + excluded.sum"
     )
+    ROLLUPS = _rollup_statements(ROLLUP)
+    CLEAR = f"DELETE FROM {STAGE}"
     SAVEPOINT = "maeul_telemetry_bulk"
 
-    def insert_raw(self, cursor: Any, rows: list[Row], retention: list[int]) -> list[Row]:
-        if len(rows) > 1 and _open_transaction(cursor):
-            cursor.execute(f"SAVEPOINT {self.SAVEPOINT}")
-            params = [(*row, days) for row, days in zip(rows, retention, strict=True)]
-            inserted = _execute_chunked(cursor, self.INSERT_MANY, params, 6)
-            if inserted == len(rows):
-                cursor.execute(f"RELEASE {self.SAVEPOINT}")
-                return list(rows)
-            # Some rows were already stored (a redelivery): find out which, row by row.
-            cursor.execute(f"ROLLBACK TO {self.SAVEPOINT}")
-            cursor.execute(f"RELEASE {self.SAVEPOINT}")
-        return self._insert_one_by_one(cursor, rows, retention)
+    @classmethod
+    def prepare(cls, cursor: Any) -> bool:
+        """Create the connection's staging table (in memory) if missing. True if that is now permanent;
+        False if it was created inside a transaction, which may still roll it back (ask again next time)."""
+        if cursor.connection.in_transaction:
+            cursor.execute(cls.CREATE)
+            return False
+        cursor.execute("PRAGMA temp_store = MEMORY")  # refused inside a transaction
+        cursor.execute(cls.CREATE)
+        return True
 
-    def _insert_one_by_one(self, cursor: Any, rows: list[Row], retention: list[int]) -> list[Row]:
-        new: list[Row] = []
-        sql = self.INSERT
+    def write(self, cursor: Any, rows: Sequence[StagedRow]) -> int:
+        """Store the rows (device_id, key, ts, value_num, value_str, retention_days, offset_ms); returns how
+        many were new, after maintaining latest values and rollups from those."""
         execute = cursor.execute
-        for row, days in zip(rows, retention, strict=True):
-            execute(sql, (*row, days))
-            if cursor.rowcount == 1:
-                new.append(row)
-        return new
-
-    def upsert_latest(self, cursor: Any, rows: list[Row]) -> None:
-        _execute_chunked(cursor, self.LATEST, rows, 5)
-
-    def upsert_rollups(self, cursor: Any, table: str, rows: list[RollupRow]) -> None:
-        _execute_chunked(cursor, self.ROLLUP.replace("{table}", table), rows, 7)
+        execute(self.CLEAR)  # empty unless an earlier write failed half-way
+        staged = _execute_chunked(cursor, self.STAGE_MANY, rows, 7)
+        if _open_transaction(cursor):
+            execute(f"SAVEPOINT {self.SAVEPOINT}")
+            execute(self.INSERT)
+            inserted = cursor.rowcount
+            if inserted != staged:  # some rows were already stored (a redelivery)
+                execute(f"ROLLBACK TO {self.SAVEPOINT}")
+                execute(self.FORGET_STORED)
+                staged -= cursor.rowcount
+                execute(self.INSERT)
+                inserted = cursor.rowcount
+            execute(f"RELEASE {self.SAVEPOINT}")
+        else:  # autocommit: no savepoint can span the statements
+            execute(self.FORGET_STORED)
+            execute(self.INSERT)
+            inserted = cursor.rowcount
+        if inserted:
+            execute(self.LATEST)
+            for sql in self.ROLLUPS:
+                execute(sql)
+        execute(self.CLEAR)
+        return int(inserted)
 
 
 _LEGACY = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", -1)
@@ -148,11 +193,6 @@ _POSTGRES_ROLLUP = (
     "min = least({table}.min, excluded.min), max = greatest({table}.max, excluded.max), "
     "sum = {table}.sum + excluded.sum)"
 )
-_POSTGRES_BUCKETS = (
-    ("minute", "ts / 60000 * 60000"),
-    ("hour", "(ts + offset_ms) / 3600000 * 3600000 - offset_ms"),
-    ("day", "(ts + offset_ms) / 86400000 * 86400000 - offset_ms"),
-)
 _POSTGRES_WRITE = (
     "WITH new AS (INSERT INTO telemetry (device_id, key, ts, value_num, value_str, retention_days) "
     "SELECT * FROM unnest(%s::int[], %s::varchar[], %s::bigint[], %s::float8[], %s::text[], %s::int[]) "
@@ -167,7 +207,7 @@ _POSTGRES_WRITE = (
     "WHERE new.value_num IS NOT NULL), "
     + ", ".join(
         _POSTGRES_ROLLUP.format(name=f"r_{period}", table=f"rollup_{period}", bucket=bucket)
-        for period, bucket in _POSTGRES_BUCKETS
+        for period, bucket in _BUCKETS
     )
     + " SELECT count(*) FROM new"
 )
@@ -178,11 +218,8 @@ class PostgresBulk:
     the rows actually inserted (``RETURNING``) upsert the latest values and fold the minute/hour/day rollups,
     aggregated per (device, key, bucket) by the server. Nothing comes back but the count of new rows.
 
-    Buckets: ``(ts + offset) / period * period - offset`` with bigint division, which truncates; readings are
-    never before 2000 (``maeul.core.readings.MIN_TS_MS``), so ``ts + offset`` is positive and that is the floor
-    of :func:`maeul.core.rollups.bucket_start`. The offset is the device's zone's UTC offset (day and hour
-    buckets at local boundaries; minute buckets use none). Upserts insert in key order, so that concurrent
-    writers lock rollup rows in the same order (no deadlocks).
+    The offset is the device's zone's UTC offset (day and hour buckets at local boundaries, see ``_BUCKETS``).
+    Upserts insert in key order, so that concurrent writers lock rollup rows in the same order (no deadlocks).
     """
 
     WRITE = _POSTGRES_WRITE

@@ -1,7 +1,8 @@
 """Write telemetry: raw rows (duplicates ignored), latest values and minute/hour/day rollups, in one go.
 
-Rollups are computed from the rows the database actually inserted (``RETURNING``), so a redelivered message
-never counts twice.
+Latest values and rollups are computed by the database from the rows it actually inserted (PostgreSQL
+``RETURNING``, SQLite a staging table cleared of stored rows), so a redelivered message never counts twice.
+The dialect-specific SQL is in :mod:`maeul.adapters.sql.telemetry_sql`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, insert
 from sqlalchemy.exc import DBAPIError
 
-from maeul.adapters.sql.tables import ROLLUP_TABLES, dead_letters
-from maeul.adapters.sql.telemetry_sql import PostgresBulk, RollupRow, Row, SqliteBulk
+from maeul.adapters.sql.tables import dead_letters
+from maeul.adapters.sql.telemetry_sql import PostgresBulk, SqliteBulk, StagedRow
 from maeul.core.readings import Reading
-from maeul.core.rollups import PERIODS
 
 PAYLOAD_LIMIT = 65_536
 
@@ -56,69 +56,7 @@ def utc_offset_ms(timezone: str, at_ms: int) -> int:
     return int(offset.total_seconds() * 1000) if offset else 0
 
 
-def _newest_per_key(rows: list[Row]) -> list[Row]:
-    newest: dict[tuple[int, str], Row] = {}
-    for row in rows:
-        k = (row[0], row[1])
-        current = newest.get(k)
-        if current is None or row[2] >= current[2]:
-            newest[k] = row
-    return list(newest.values())
-
-
-def _rollup_rows(rows: list[Row], tz_of_device: dict[int, str]) -> dict[str, list[RollupRow]]:
-    """Per-period rollup deltas of the new numeric rows (day and hour buckets at local boundaries)."""
-    numeric = [(d, k, ts, vn) for d, k, ts, vn, _ in rows if vn is not None]
-    out: dict[str, list[RollupRow]] = {period: [] for period in PERIODS}
-    if not numeric:
-        return out
-    reference_ts = numeric[0][2]
-    offset_of_tz = {tz: utc_offset_ms(tz, reference_ts) for tz in set(tz_of_device.values())}
-    by_offset: dict[int, list[tuple[int, str, int, float]]]
-    if len(set(offset_of_tz.values())) == 1:  # the usual case: one tenant's zone, or zones at the same offset
-        by_offset = {next(iter(offset_of_tz.values())): numeric}
-    else:
-        by_offset = {}
-        for row in numeric:
-            by_offset.setdefault(offset_of_tz[tz_of_device[row[0]]], []).append(row)
-    for period, period_ms in PERIODS.items():
-        for offset, group in by_offset.items():
-            out[period].extend(_aggregate(group, period_ms, offset if period != "minute" else 0))
-    return out
-
-
-def _aggregate(rows: list[tuple[int, str, int, float]], period_ms: int, offset_ms: int) -> list[RollupRow]:
-    """:func:`maeul.core.rollups.aggregate` as rollup rows, with the same arithmetic in the same order.
-
-    Written out here because it runs for every stored reading three times: it keeps parallel lists instead
-    of an object per bucket, so that a batch leaves far fewer objects for the cyclic garbage collector.
-    """
-    slot: dict[tuple[int, str, int], int] = {}
-    counts: list[int] = []
-    mins: list[float] = []
-    maxs: list[float] = []
-    sums: list[float] = []
-    for device_id, key, ts, value in rows:
-        bucket = ((ts + offset_ms) // period_ms) * period_ms - offset_ms  # core.rollups.bucket_start
-        k = (device_id, key, bucket)
-        i = slot.get(k)
-        if i is None:
-            slot[k] = len(counts)
-            counts.append(1)
-            mins.append(value)
-            maxs.append(value)
-            sums.append(value)
-        else:
-            counts[i] += 1
-            sums[i] += value
-            if value < mins[i]:
-                mins[i] = value
-            if value > maxs[i]:
-                maxs[i] = value
-    return [
-        (k[0], k[1], k[2], count, low, high, total)
-        for k, count, low, high, total in zip(slot, counts, mins, maxs, sums, strict=True)
-    ]
+_SQLITE_STAGE_READY = "maeul_telemetry_stage"  # key in the pooled connection's info: staging table created
 
 
 class TelemetryStore:
@@ -134,7 +72,7 @@ class TelemetryStore:
         try:
             cursor = conn.connection.cursor()
             try:
-                return self._write_postgres(cursor, batches) if postgres else self._write_sqlite(cursor, batches)
+                return self._write_postgres(cursor, batches) if postgres else self._write_sqlite(conn, cursor, batches)
             finally:
                 cursor.close()
         except dbapi_error as exc:
@@ -142,32 +80,31 @@ class TelemetryStore:
             # (the ingest writer) can tell transient from permanent failures instead of dying on them.
             raise DBAPIError.instance("telemetry bulk write", None, exc, dbapi_error) from exc
 
-    def _write_sqlite(self, cursor: Any, batches: Iterable[DeviceBatch]) -> int:
-        rows: list[Row] = []
-        retention: list[int] = []
-        tz_of_device: dict[int, str] = {}
+    def _write_sqlite(self, conn: Connection, cursor: Any, batches: Iterable[DeviceBatch]) -> int:
+        batches = list(batches)
+        if not any(batch.readings for batch in batches):
+            return 0
+        offset_of_tz: dict[str, int] = {}
+        reference_ts = next(batch.readings[0].ts for batch in batches if batch.readings)
+        rows: list[StagedRow] = []
+        append = rows.append
         for batch in batches:
             device_id, days = batch.device_id, batch.retention_days
+            offset = offset_of_tz.get(batch.timezone)
+            if offset is None:
+                offset = offset_of_tz[batch.timezone] = utc_offset_ms(batch.timezone, reference_ts)
             for r in batch.readings:
                 value = r.value
                 if isinstance(value, float):
-                    rows.append((device_id, r.key, r.ts, value, None))
+                    append((device_id, r.key, r.ts, value, None, days, offset))
                 else:
-                    rows.append((device_id, r.key, r.ts, None, value))
-            retention.extend([days] * len(batch.readings))
-            tz_of_device[device_id] = batch.timezone
-        if not rows:
-            return 0
+                    append((device_id, r.key, r.ts, None, value, days, offset))
         if self.before_insert is not None:
-            self.before_insert(retention, [r[2] for r in rows])
-        bulk = SqliteBulk()
-        inserted = bulk.insert_raw(cursor, rows, retention)
-        if inserted:
-            bulk.upsert_latest(cursor, _newest_per_key(inserted))
-            for period, rollup_rows in _rollup_rows(inserted, tz_of_device).items():
-                if rollup_rows:
-                    bulk.upsert_rollups(cursor, ROLLUP_TABLES[period].name, rollup_rows)
-        return len(inserted)
+            self.before_insert([r[5] for r in rows], [r[2] for r in rows])
+        info = conn.connection.info
+        if not info.get(_SQLITE_STAGE_READY):
+            info[_SQLITE_STAGE_READY] = SqliteBulk.prepare(cursor)
+        return SqliteBulk().write(cursor, rows)
 
     def _write_postgres(self, cursor: Any, batches: Iterable[DeviceBatch]) -> int:
         device_ids: list[int] = []

@@ -177,3 +177,38 @@ def test_a_repeat_is_skipped_even_after_the_retention_changed(engine: Engine) ->
         )
     assert new == 0
     assert len(telemetry_rows(engine)) == 1
+
+
+def _rollup_counts(engine: Engine) -> dict[str, list[int]]:
+    with engine.connect() as conn:
+        return {p: sorted(conn.execute(select(t.c.count)).scalars()) for p, t in ROLLUP_TABLES.items()}
+
+
+def test_a_first_write_rolled_back_leaves_the_store_usable(engine: Engine) -> None:
+    """SQLite stages rows in a temporary table made on first use: a rollback must not leave it missing."""
+    store = make_store(engine)
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        conn.execute(dead_letters.delete())  # a statement first: the write runs inside an open transaction
+        store.write(conn, [batch(1, [Reading("t", T0, 1.0)])])
+        raise RuntimeError("the caller fails after the write")
+    assert telemetry_rows(engine) == set()
+    assert write(engine, store, [batch(1, [Reading("t", T0, 1.0), Reading("t", T0 + 1, 2.0)])]) == 2
+    assert write(engine, store, [batch(1, [Reading("t", T0 + 1, 2.0), Reading("t", T0 + 2, 3.0)])]) == 1
+    assert _rollup_counts(engine)["minute"] == [3]
+
+
+def test_writes_outside_a_transaction_skip_repeats_too(engine: Engine) -> None:
+    """In autocommit mode no savepoint can span the write; repeats are still stored and counted once."""
+    store = make_store(engine)
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    first = [batch(1, [Reading("t", T0, 1.0), Reading("t", T0 + 1000, 2.0)]), batch(2, [Reading("t", T0, 5.0)])]
+    with autocommit.connect() as conn:
+        assert store.write(conn, first) == 3
+        again = [first[0], batch(1, [Reading("t", T0 + 2000, 3.0), Reading("t", T0 + 2000, 9.0)])]
+        assert store.write(conn, again) == 1
+    assert len(telemetry_rows(engine)) == 4
+    assert (1, "t", T0 + 2000, 3.0, None) in telemetry_rows(engine)  # the first of two repeats in a batch wins
+    assert _rollup_counts(engine)["day"] == [1, 3]
+    with engine.connect() as conn:
+        latest = {r.device_id: (r.ts, r.value_num) for r in conn.execute(select(latest_values))}
+    assert latest == {1: (T0 + 2000, 3.0), 2: (T0, 5.0)}
