@@ -6,7 +6,7 @@ with the time zone offset; booleans are ``true``/``false``; XML has the UTF-8 de
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,9 +44,16 @@ def _scalar(value: Any) -> str:
 def _fill(element: Any, value: Any, name: str) -> None:
     if value is None:
         return
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
+        sub = etree.SubElement
         for key, inner in value.items():
-            _fill(etree.SubElement(element, key), inner, key)
+            child = sub(element, key)
+            if inner is None:
+                continue
+            if isinstance(inner, str):  # the common case, without the recursion
+                child.text = inner
+            else:
+                _fill(child, inner, key)
     elif isinstance(value, list | tuple):
         item = ITEM_NAMES.get(name, "item")
         for inner in value:
