@@ -136,9 +136,13 @@ def evaluate(classifier: Classifier, examples: Sequence[LabelledExample]) -> Eva
 
 
 def choose_threshold(confidences: np.ndarray, correct: np.ndarray, target_accuracy: float) -> float:
-    """The lowest confidence (0.30..0.95 in steps of 0.05) above which predictions were right often enough."""
-    for threshold in np.arange(0.30, 0.951, 0.05):
+    """The lowest confidence (0.50..0.95 in steps of 0.05) above which predictions were right often enough.
+
+    Never below 0.5: cross-validation on data like the training data is optimistic (on the synthetic set every
+    threshold looks safe), so a prediction the model itself gives even odds never skips triage."""
+    for step in range(10):
+        threshold = round(0.50 + 0.05 * step, 2)
         auto = confidences >= threshold
         if auto.any() and correct[auto].mean() >= target_accuracy:
-            return round(float(threshold), 2)
+            return threshold
     return 0.95

@@ -114,7 +114,7 @@ def test_cross_validation_reports_macro_f1_and_chooses_a_threshold() -> None:
     assert len(report.confidences) == report.examples
     evaluated = train_classifier(list(small_examples())[:120], evaluate_folds=3, target_accuracy=0.5)
     assert evaluated.metrics.folds >= 2 and evaluated.metrics.auto_share is not None
-    assert 0.3 <= evaluated.threshold <= 0.95
+    assert 0.5 <= evaluated.threshold <= 0.95
 
 
 @pytest.mark.parametrize(
@@ -134,8 +134,9 @@ def test_score_macro_f1(true: list[str], predicted: list[str], macro: float) -> 
 @pytest.mark.parametrize(
     ("confidences", "correct", "target", "expected"),
     [
-        ([0.9, 0.8, 0.4], [True, True, False], 0.95, 0.45),
-        ([0.9, 0.8, 0.4], [True, True, True], 0.95, 0.3),
+        ([0.9, 0.8, 0.4], [True, True, False], 0.95, 0.5),
+        ([0.9, 0.8, 0.6], [True, True, False], 0.95, 0.65),
+        ([0.9, 0.8, 0.4], [True, True, True], 0.95, 0.5),
         ([0.9, 0.8], [False, False], 0.95, 0.95),
     ],
 )
