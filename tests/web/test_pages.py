@@ -284,3 +284,21 @@ def test_api_reads_accept_the_session_cookie_but_writes_do_not(browser: Browser,
     assert client.get("/api/v1/districts").status_code == 200
     assert client.get(f"/api/v1/devices/{a.device['id']}/telemetry?keys=temperature").status_code == 200
     assert client.post("/api/v1/departments", json={"name": "x"}).status_code == 401
+
+
+def test_rules_are_switched_on_and_off(browser: Browser, towns: tuple[Town, Town], platform: Platform) -> None:
+    from maeul.adapters.sql import rules as rule_repo
+
+    with platform.engine.connect() as conn:
+        [rule] = rule_repo.list_rules(conn, "namyangju")
+        [b_rule] = rule_repo.list_rules(conn, "suwon")
+    operator = browser(Role.OPERATOR)
+    page = operator.post(f"/console/admin/rules/{rule['id']}", data={"csrf": csrf_of(operator), "enabled": "false"})
+    assert page.status_code == 200 and "켜기" in page.text
+    with platform.engine.connect() as conn:
+        assert rule_repo.get_rule(conn, "namyangju", rule["id"])["enabled"] is False
+    other = operator.post(f"/console/admin/rules/{b_rule['id']}", data={"csrf": csrf_of(operator), "enabled": "false"})
+    assert other.status_code == 404
+    viewer = browser(Role.VIEWER)
+    refused = viewer.post(f"/console/admin/rules/{rule['id']}", data={"csrf": csrf_of(viewer), "enabled": "true"})
+    assert refused.status_code == 403

@@ -11,11 +11,13 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from maeul.adapters.http.alarm_schemas import RuleUpdate
 from maeul.adapters.http.deps import IdPath
 from maeul.adapters.http.errors import KOREAN, ApiError
 from maeul.adapters.http.routes import accounts as account_routes
 from maeul.adapters.http.routes import devices as device_routes
 from maeul.adapters.http.routes import notifications as notify_routes
+from maeul.adapters.http.routes import rules as rule_routes
 from maeul.adapters.http.schemas import DepartmentCreate, UserCreate, UserUpdate
 from maeul.adapters.sql import accounts
 from maeul.adapters.sql import devices as device_repo
@@ -157,6 +159,23 @@ def profiles_page(request: Request, actor: DeviceManagerUser) -> Response:
     for rule in rules:
         by_profile.setdefault(rule["profile_id"], []).append(rule)
     return render(request, "console/admin/profiles.html", {"profiles": profiles, "rules": by_profile})
+
+
+@router.post("/console/admin/rules/{rule_id}")
+async def update_rule(rule_id: IdPath, request: Request, actor: DeviceManagerUser) -> Response:
+    """Switch a rule on or off, or change its severity (the same checks as PATCH /api/v1/rules/{id})."""
+    form = await form_data(request)
+    changes: dict[str, Any] = {}
+    if _text(form.get("enabled")) in ("true", "false"):
+        changes["enabled"] = _text(form.get("enabled")) == "true"
+    if _text(form.get("severity")):
+        changes["severity"] = _text(form.get("severity"))
+    try:
+        body = RuleUpdate.model_validate(changes)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid", _validation_message(exc)) from None
+    await run_in_threadpool(rule_routes.update_rule, rule_id, body, actor, _platform(request))
+    return RedirectResponse("/console/admin/profiles", status_code=303)
 
 
 @router.get("/console/admin/notifications")

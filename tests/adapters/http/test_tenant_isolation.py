@@ -1125,6 +1125,13 @@ WEB_ROUTES: dict[tuple[str, str], RouteSpec] = {
             )
         ],
     ),
+    ("POST", "/console/admin/rules/{rule_id}"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "POST", f"/console/admin/rules/{x(w).spare_rule['id']}", json={"enabled": "true"}, expect=status(200)
+        ),
+        lambda a, b: [Req("POST", f"/console/admin/rules/{x(b).rule['id']}", json={"enabled": "false"})],
+    ),
     ("GET", "/console/admin/notifications"): RouteSpec(
         "tenant",
         _page("/console/admin/notifications"),
