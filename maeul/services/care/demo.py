@@ -110,6 +110,7 @@ def run_demo(platform: Platform, context: DemoContext) -> list[str]:
                 },
             )
             feed.append({"home": code, "devices": {row["attributes"]["care_kind"]: tok for row, tok in created}})
+        _detection_rules(conn, tenant, context.devices)
         districts_with_homes = sorted({h["district_code"] for h in households.list_households(conn, tenant)})
         for i, code in enumerate(districts_with_homes):
             phase = ("pilot", "evaluation", "expansion")[min(2, i // 6)]
@@ -121,6 +122,40 @@ def run_demo(platform: Platform, context: DemoContext) -> list[str]:
     _save(path, state)
     platform.provision_broker()
     return [f"care: {len(feed)} homes enrolled, residents simulated / 돌봄 가구 {len(feed)}곳 등록, 주민 모의 실행"]
+
+
+# The learned-routine detection (maeul/services/care/detection) on the room sensors, when that part is installed.
+DETECTION_RULES = (
+    ("care.inactivity", "care_inactivity", "major"),
+    ("care.environment", "care_environment", "minor"),
+    ("care.device", "care_device", "minor"),
+)
+
+
+def _detection_rules(conn: Any, tenant: str, device_ids: Any) -> None:
+    from maeul.adapters.sql import rules as rule_repo
+    from maeul.core.rules import registered_kinds
+
+    known = set(registered_kinds())
+    profile_ids = set()
+    for device_id in device_ids:
+        try:
+            profile_ids.add(int(devices.get_device(conn, tenant, device_id)["profile_id"]))
+        except NotFound:
+            continue
+    for profile_id in sorted(profile_ids):
+        have = {r["alarm_type"] for r in rule_repo.list_rules(conn, tenant, profile_id)}
+        for kind, alarm_type, severity in DETECTION_RULES:
+            if kind in known and alarm_type not in have:
+                rule_repo.create_rule(
+                    conn,
+                    tenant,
+                    profile_id,
+                    name=f"돌봄 {kind}",
+                    alarm_type=alarm_type,
+                    severity=severity,
+                    condition={"kind": kind},
+                )
 
 
 class DemoResidents:

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("maeul.services.care")
 TICK_S = 30.0
-WATCHED = frozenset({Action.RAISED, Action.UPGRADED, Action.CLEARED, Action.ACKNOWLEDGED})
+WATCHED = frozenset({Action.RAISED, Action.UPGRADED, Action.REPEATED, Action.CLEARED, Action.ACKNOWLEDGED})
+OPENING = frozenset({Action.RAISED, Action.UPGRADED, Action.REPEATED})  # a repeat may carry a higher level
 
 
 def cipher(platform: Platform) -> FieldCipher:
@@ -41,7 +42,7 @@ class CareRuntime:
         try:
             with conn.begin_nested():
                 for household_id in status_store.households_for_alarm(conn, alarm):
-                    if action in (Action.RAISED, Action.UPGRADED):
+                    if action in OPENING:
                         responses.open_for_alarm(conn, cipher(self.platform), alarm, household_id)
                     status_store.evaluate_home(conn, alarm["tenant_id"], household_id)
         except Exception:

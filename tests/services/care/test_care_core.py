@@ -29,6 +29,8 @@ NOW = 1_795_000_000_000
         ("care_inactivity", "critical", {}, Status.DANGER),
         ("anything", "warning", {"care_status": "away"}, Status.AWAY),
         ("anything", "warning", {"care_status": "bogus"}, Status.ATTENTION),
+        ("care_inactivity", "major", {"en": "x", "ko": "y", "values": {"status": "attention"}}, Status.ATTENTION),
+        ("care_inactivity", "minor", {"values": {"status": "danger"}}, Status.DANGER),
     ],
 )
 def test_classify(alarm_type: str, severity: str, details: dict[str, object], expected: Status) -> None:
@@ -66,6 +68,11 @@ def test_device_fault_never_outranks_the_person() -> None:
 def test_alarm_reason_from_details() -> None:
     alarm = ActiveAlarm(1, "care_inactivity", "major", NOW, {"reason_ko": "09:12 이후 움직임 없음", "reason_en": "x"})
     assert decide(HomeFacts(now=NOW, alarms=[alarm])).reason_ko == "09:12 이후 움직임 없음"
+    described = ActiveAlarm(
+        2, "care_inactivity", "major", NOW, {"en": "no movement", "ko": "움직임 없음", "values": {}}
+    )
+    verdict = decide(HomeFacts(now=NOW, alarms=[described]))
+    assert (verdict.reason_ko, verdict.reason_en) == ("움직임 없음", "no movement")
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,11 @@ import json
 from sqlalchemy import func, select
 
 from maeul.adapters.sql import devices
+from maeul.adapters.sql import rules as rule_repo
 from maeul.adapters.sql.accounts import create_tenant
 from maeul.adapters.sql.districts import replace_districts
 from maeul.core.districts import District
+from maeul.core.rules import registered_kinds
 from maeul.platform.app import Platform
 from maeul.services.care.demo import STATE_FILE, DemoResidents, run_demo
 from maeul.services.care.store import staff
@@ -53,8 +55,14 @@ def test_demo_is_idempotent_and_live(platform: Platform) -> None:
     with platform.engine.connect() as conn:
         assigned = staff.list_assignments(conn, "namyangju")
     assert sorted(code for codes_ in assigned.values() for code in codes_) == codes
+    with platform.engine.connect() as conn:
+        rules_before = rule_repo.list_rules(conn, "namyangju")
+    if "care.inactivity" in registered_kinds():  # the learned-routine detection watches the room sensors
+        assert {"care_inactivity", "care_emergency_button"} <= {r["alarm_type"] for r in rules_before}
     run_demo(platform, context)
     assert _counts(platform) == (30, 30, 30)
+    with platform.engine.connect() as conn:
+        assert len(rule_repo.list_rules(conn, "namyangju")) == len(rules_before)
     residents = DemoResidents(platform, state, interval_s=3600)
     residents.rng.seed(1)
     residents.step()  # one round of heartbeats through the real pipeline

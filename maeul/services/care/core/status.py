@@ -59,6 +59,9 @@ DEVICE_SILENT_H = 2.0
 def classify(alarm_type: str, severity: str, details: Mapping[str, object]) -> Status:
     """The status an active alarm puts its home in (the alarm may say so itself in ``details.care_status``)."""
     named = details.get("care_status")
+    values = details.get("values")
+    if named is None and isinstance(values, Mapping):  # a rule kind's description: {"en", "ko", "values"}
+        named = values.get("status")
     if isinstance(named, str) and named in Status.__members__.values():
         return Status(named)
     lowered = alarm_type.lower()
@@ -122,6 +125,7 @@ def _alarm_reason(alarm: ActiveAlarm) -> tuple[str, str]:
         known_ko, known_en = KNOWN_REASONS[alarm.type]
         since = local_hhmm(alarm.start_ts)
         return f"{known_ko} ({since})", f"{known_en} ({since})"
+    ko, en = ko or alarm.details.get("ko"), en or alarm.details.get("en")
     generic = alarm.details.get("reason")
     since = local_hhmm(alarm.start_ts)
     return (
