@@ -107,10 +107,11 @@ def inbox_rows(request: Request, actor: ReaderUser, filters: Filters) -> Respons
 
 @router.get("/console/alarms/stream")
 async def stream(
-    request: Request, actor: ReaderUser, max_s: float = Query(default=300.0, ge=0, le=3600)
+    request: Request, actor: ReaderUser, max_s: float = Query(default=25.0, ge=0, le=3600)
 ) -> StreamingResponse:
-    """Server-sent events: an ``alarms`` event whenever the tenant's alarms change (then the client reconnects
-    after ``max_s`` seconds; ``max_s=0`` sends the current state once)."""
+    """Server-sent events: an ``alarms`` event whenever the tenant's alarms change. The stream ends after ``max_s``
+    seconds and the browser reconnects at once (so a stopping server never waits long for it); ``max_s=0`` sends
+    the current state once."""
     platform = _platform(request)
     tenant_id = actor.tenant_id
 
