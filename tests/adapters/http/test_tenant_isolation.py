@@ -1132,6 +1132,31 @@ WEB_ROUTES: dict[tuple[str, str], RouteSpec] = {
         ),
         lambda a, b: [Req("POST", f"/console/admin/rules/{x(b).rule['id']}", json={"enabled": "false"})],
     ),
+    ("POST", "/console/admin/policies"): RouteSpec(
+        "tenant",
+        lambda w: Req(
+            "POST",
+            "/console/admin/policies",
+            json={"policy": '{"name": "web-role-test", "steps": [{"delay_s": 0, "assignee": true}]}'},
+            expect=status(200),
+        ),
+        # B's contacts are no recipients in A.
+        lambda a, b: [
+            Req(
+                "POST",
+                "/console/admin/policies",
+                json={
+                    "policy": '{"name": "x", "steps": [{"delay_s": 0, "contacts": [' + str(n(b).contact["id"]) + "]}]}"
+                },
+                expect=status(422),
+            )
+        ],
+    ),
+    ("POST", "/console/admin/policies/{policy_id}/delete"): RouteSpec(
+        "tenant",
+        lambda w: Req("POST", f"/console/admin/policies/{n(w).spare_policy['id']}/delete", expect=status(200)),
+        lambda a, b: [Req("POST", f"/console/admin/policies/{n(b).spare_policy['id']}/delete")],
+    ),
     ("GET", "/console/admin/notifications"): RouteSpec(
         "tenant",
         _page("/console/admin/notifications"),
