@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, select
 
 from maeul.adapters.http.deps import ActorDep, IdPath, PlatformDep, ReadConn, Reader, TenantManager
@@ -17,7 +18,7 @@ from maeul.core.roles import Role
 from maeul.platform import clock
 from maeul.services.complaints import config_repo, handling
 from maeul.services.complaints import requests_repo as repo
-from maeul.services.complaints.photos import MAX_BYTES, PhotoRefused, PhotoStore, clean
+from maeul.services.complaints.photos import MAX_BYTES, TYPES, CleanPhoto, PhotoRefused, PhotoStore, clean
 from maeul.services.complaints.schemas import (
     AnswerBody,
     AssignBody,
@@ -35,6 +36,7 @@ from maeul.services.complaints.schemas import (
 )
 from maeul.services.complaints.workflow import Status
 
+PHOTO_TYPES = tuple(content_type for content_type, _ in TYPES.values())
 HANDLERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.CASEWORKER})
 
 
@@ -195,39 +197,36 @@ def create_router() -> APIRouter:
         return _act(platform, actor, request_id, lambda conn, now: handling.merge(
             conn, actor.tenant_id, request_id, body.into_id, actor_id=actor.user_id, now=now))  # fmt: skip
 
-    @router.post("/requests/{request_id}/photos", status_code=status.HTTP_201_CREATED)
-    def add_photo(
+    @router.post(
+        "/requests/{request_id}/photos",
+        status_code=status.HTTP_201_CREATED,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in PHOTO_TYPES},
+            }
+        },
+    )
+    async def add_photo(
         request_id: IdPath,
         actor: Handler,
         platform: PlatformDep,
-        file: Annotated[UploadFile, File(description=f"JPEG, PNG or WebP up to {MAX_BYTES // 1048576} MB")],
-        event_id: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
-        public: Annotated[bool, Form()] = True,
+        request: Request,
+        event_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+        public: bool = True,
     ) -> dict[str, Any]:
-        """A photo of the request or of an answer (``event_id``); stored without EXIF or other metadata."""
-        raw = file.file.read(MAX_BYTES + 1)
+        """A photo of the request or of an answer (``event_id``), the image itself as the body (JPEG, PNG or
+        WebP up to 10 MB); stored without EXIF or other metadata."""
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_BYTES:
+                break
         try:
-            photo = clean(raw)
+            photo = clean(bytes(raw))
         except PhotoRefused as exc:
             raise ApiError(422, "invalid", exc.en, [{"message_ko": exc.ko}]) from None
-        store = PhotoStore(platform.settings.data_dir)
-        with platform.engine.begin() as conn:
-            repo.get_request(conn, actor.tenant_id, request_id)
-            if event_id is not None and not any(
-                e["id"] == event_id for e in repo.events_of(conn, actor.tenant_id, request_id)
-            ):
-                raise NotFound(f"event {event_id} of request {request_id} not found")
-            name = store.save(actor.tenant_id, photo)
-            try:
-                row = repo.add_photo(
-                    conn, actor.tenant_id, request_id, name, content_type=photo.content_type, size=len(photo.data),
-                    width=photo.width, height=photo.height, public=public, event_id=event_id, now=clock.now_ms(),
-                )  # fmt: skip
-            except BaseException:
-                store.delete(actor.tenant_id, name)
-                raise
-        row.pop("tenant_id", None)
-        return row
+        return await run_in_threadpool(_store_photo, platform, actor, request_id, event_id, public, photo)
 
     # --- the reporter ------------------------------------------------------------------------------------------
 
@@ -235,9 +234,7 @@ def create_router() -> APIRouter:
     def rate(body: RatingBody, platform: PlatformDep) -> dict[str, Any]:
         """The reporter's satisfaction (1-5) with an answered request, by the token they got when reporting."""
         with platform.engine.begin() as conn:
-            found = conn.execute(
-                select(repo.R.c.tenant_id, repo.R.c.id).where(repo.R.c.token == body.token)
-            ).first()
+            found = conn.execute(select(repo.R.c.tenant_id, repo.R.c.id).where(repo.R.c.token == body.token)).first()
             if found is None:
                 raise NotFound("no request has this token")
             try:
@@ -247,3 +244,26 @@ def create_router() -> APIRouter:
         return {"service_request_id": str(row["id"]), "rating": row["rating"]}
 
     return router
+
+
+def _store_photo(
+    platform: Any, actor: Actor, request_id: int, event_id: int | None, public: bool, photo: CleanPhoto
+) -> dict[str, Any]:
+    store = PhotoStore(platform.settings.data_dir)
+    with platform.engine.begin() as conn:
+        repo.get_request(conn, actor.tenant_id, request_id)
+        if event_id is not None and not any(
+            e["id"] == event_id for e in repo.events_of(conn, actor.tenant_id, request_id)
+        ):
+            raise NotFound(f"event {event_id} of request {request_id} not found")
+        name = store.save(actor.tenant_id, photo)
+        try:
+            row = repo.add_photo(
+                conn, actor.tenant_id, request_id, name, content_type=photo.content_type, size=len(photo.data),
+                width=photo.width, height=photo.height, public=public, event_id=event_id, now=clock.now_ms(),
+            )  # fmt: skip
+        except BaseException:
+            store.delete(actor.tenant_id, name)
+            raise
+    row.pop("tenant_id", None)
+    return row

@@ -96,9 +96,10 @@ def test_the_whole_handling_path_notifies_the_reporter(
     answer_event = answered["events"][-1]
     assert answer_event["kind"] == "answer"
     photo = client.post(
-        path(request_id, "photos"), files={"file": ("done.jpg", jpeg_with_exif())},
-        data={"event_id": str(answer_event["id"])}, headers=admin,
-    )  # fmt: skip
+        f"{path(request_id, 'photos')}?event_id={answer_event['id']}",
+        content=jpeg_with_exif(),
+        headers={**admin, "Content-Type": "image/jpeg"},
+    )
     assert photo.status_code == 201, photo.text
     updates = client.get(f"/open311/v2/servicerequestupdates.json?jurisdiction_id={town.id}").json()
     assert updates[-1]["media_url"].endswith(photo.json()["name"])
