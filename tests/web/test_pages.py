@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -302,3 +303,18 @@ def test_rules_are_switched_on_and_off(browser: Browser, towns: tuple[Town, Town
     viewer = browser(Role.VIEWER)
     refused = viewer.post(f"/console/admin/rules/{rule['id']}", data={"csrf": csrf_of(viewer), "enabled": "true"})
     assert refused.status_code == 403
+
+
+def test_escalation_policies_from_the_page(browser: Browser, towns: tuple[Town, Town]) -> None:
+    admin = browser(Role.ADMIN)
+    token = csrf_of(admin)
+    bad = admin.post("/console/admin/policies", data={"csrf": token, "policy": '{"name": "x", "steps": []}'})
+    assert bad.status_code == 422 and "steps" in bad.text and "&#34;name&#34;: &#34;x&#34;" in bad.text  # kept
+    text = '{"name": "밤 당번", "min_severity": "major", "steps": [{"delay_s": 0, "assignee": true}]}'
+    page = admin.post("/console/admin/policies", data={"csrf": token, "policy": text})
+    assert page.status_code == 200 and "밤 당번" in page.text
+    policy_id = int(re.findall(r"/console/admin/policies/(\d+)/delete", page.text)[0])
+    page = admin.post(f"/console/admin/policies/{policy_id}/delete", data={"csrf": token})
+    assert "밤 당번" not in page.text
+    operator = browser(Role.OPERATOR)
+    assert operator.post("/console/admin/policies", data={"csrf": csrf_of(operator), "policy": text}).status_code == 403

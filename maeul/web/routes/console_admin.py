@@ -25,6 +25,7 @@ from maeul.adapters.sql import rules as rule_repo
 from maeul.adapters.sql.accounts import Actor
 from maeul.core.roles import Permission, Role, allows
 from maeul.platform.app import Platform
+from maeul.platform.notify.models import PolicySpec
 from maeul.web.auth import page_user
 from maeul.web.errors import HANDLED, WebRoute, as_api_error, wants_html
 from maeul.web.i18n import request_language, translate
@@ -178,15 +179,51 @@ async def update_rule(rule_id: IdPath, request: Request, actor: DeviceManagerUse
     return RedirectResponse("/console/admin/profiles", status_code=303)
 
 
-@router.get("/console/admin/notifications")
-def notifications_page(request: Request, actor: TenantManagerUser) -> Response:
-    platform = _platform(request)
+def _notifications_context(platform: Platform, actor: Actor, **extra: Any) -> dict[str, Any]:
     with platform.engine.connect() as conn:
         channels = notify_routes.list_channels(actor, conn)
         policies = notify_routes.list_policies(actor, conn)
         contacts = notify_routes.list_contacts(actor, conn)
-    context = {"channels": channels, "policies": policies, "contacts": {c.id: c.name for c in contacts}}
-    return render(request, "console/admin/notifications.html", context)
+    context: dict[str, Any] = {
+        "channels": channels,
+        "policies": policies,
+        "contacts": {c.id: c.name for c in contacts},
+        "error": None,
+        "policy_text": "",
+    }
+    context.update(extra)
+    return context
+
+
+@router.get("/console/admin/notifications")
+def notifications_page(request: Request, actor: TenantManagerUser) -> Response:
+    return render(request, "console/admin/notifications.html", _notifications_context(_platform(request), actor))
+
+
+@router.post("/console/admin/policies")
+async def create_policy(request: Request, actor: TenantManagerUser) -> Response:
+    """A new escalation policy, written as the API's JSON (checked by the same model as POST /api/v1/...)."""
+    form = await form_data(request)
+    platform = _platform(request)
+    text = form.get("policy") if isinstance(form.get("policy"), str) else ""
+    try:
+        body = PolicySpec.model_validate_json(text or "{}")
+        await run_in_threadpool(notify_routes.create_policy, body, actor, platform)
+    except ValidationError as exc:
+        error = ApiError(422, "invalid", _validation_message(exc))
+        context = _notifications_context(platform, actor, error=error.message, policy_text=text)
+        return _form_error(request, error, "console/admin/notifications.html", context)
+    except (ApiError, *HANDLED) as exc:
+        error = as_api_error(exc)
+        context = _notifications_context(platform, actor, error=error.message, policy_text=text)
+        return _form_error(request, error, "console/admin/notifications.html", context)
+    return RedirectResponse("/console/admin/notifications", status_code=303)
+
+
+@router.post("/console/admin/policies/{policy_id}/delete")
+async def delete_policy(policy_id: IdPath, request: Request, actor: TenantManagerUser) -> Response:
+    await run_in_threadpool(notify_routes.delete_policy, policy_id, actor, _platform(request))
+    return RedirectResponse("/console/admin/notifications", status_code=303)
 
 
 # --- bulk device import ------------------------------------------------------------------------------------------
