@@ -36,7 +36,7 @@ def _check_tiers(tiers: Sequence[float] | None) -> list[float] | None:
     if tiers is None:
         return None
     values = [float(t) for t in tiers]
-    if len(values) != 3 or not all(0 < a < b for a, b in zip([0.0, *values], values, strict=False)):
+    if len(values) != 3 or not all(a < b for a, b in zip([0.0, *values], values, strict=False)):
         raise Invalid("tiers_h must be three increasing positive hours: attention, warning, danger")
     return values
 
