@@ -73,3 +73,15 @@ def test_classify_port_answers_only_with_a_model() -> None:
         ai.use_classifier(None, tenant_id="t1")
         ai.use_classifier(None)
     assert ai.current_classifier() is None
+
+
+def test_the_service_port_finds_the_classifier_in_use() -> None:
+    from maeul.services.complaints import ports
+
+    ai.use_classifier(small_classifier())
+    try:
+        suggestion = ports.default_classifier("any-tenant", "놀이터 미끄럼틀이 부서져 있어요")
+        assert suggestion is not None and suggestion.category == "park_facility"
+    finally:
+        ai.use_classifier(None)
+    assert ports.default_classifier("any-tenant", "놀이터 미끄럼틀이 부서져 있어요") is None
