@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 
 from maeul.platform import clock
+from maeul.services.complaints.photos import MAX_BYTES
 
 
 def xml(response: Any) -> Any:
@@ -140,6 +141,9 @@ def test_multivalue_attributes_and_multipart_media(client: TestClient, town: Tow
     assert detail["attributes"] == {"size": "small", "hazards": ["bike", "car"]}
     bad = client.post("/open311/v2/requests.json", data=form, files={"media": ("p.jpg", b"GIF89a-not-really")})
     assert "media" in assert_o311_error(bad, 400)
+    big = client.post("/open311/v2/requests.json", data=form, files={"media": ("big.jpg", b"0" * (MAX_BYTES + 1))})
+    assert "10 MB" in assert_o311_error(big, 400)
+    assert len(client.get(f"/open311/v2/requests.json?jurisdiction_id={town.id}").json()) == 1  # nothing more stored
 
 
 def test_get_requests_filters(client: TestClient, town: Town, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,7 +29,7 @@ from maeul.services.complaints.open311.params import (
     parse_requests_query,
     parse_updates_query,
 )
-from maeul.services.complaints.photos import PhotoRefused, PhotoStore, clean
+from maeul.services.complaints.photos import MAX_BYTES, PhotoRefused, PhotoStore, clean
 from maeul.services.complaints.ports import classifier
 
 MAX_MEDIA = 5  # photos in one POST
@@ -135,7 +135,10 @@ def create_router() -> APIRouter:
         if "jurisdiction_id" not in form and "jurisdiction_id" in request.query_params:
             pairs.append(("jurisdiction_id", request.query_params["jurisdiction_id"]))
         uploads = [v for k, v in form.multi_items() if isinstance(v, UploadFile) and k in ("media", "media[]")]
-        raws = [await upload.read() for upload in uploads]
+        if any(upload.size is not None and upload.size > MAX_BYTES for upload in uploads):
+            await form.close()
+            return _error(fmt, bad("media: a photo is larger than 10 MB", "media: 사진은 10MB를 넘을 수 없습니다"))
+        raws = [await upload.read(MAX_BYTES + 1) for upload in uploads]
         await form.close()
         return _answer(fmt, lambda: _create(request, fmt, pairs, raws))
 
