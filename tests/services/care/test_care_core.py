@@ -31,6 +31,7 @@ NOW = 1_795_000_000_000
         ("anything", "warning", {"care_status": "bogus"}, Status.ATTENTION),
         ("care_inactivity", "major", {"en": "x", "ko": "y", "values": {"status": "attention"}}, Status.ATTENTION),
         ("care_inactivity", "minor", {"values": {"status": "danger"}}, Status.DANGER),
+        ("care_inactivity", "major", {"values": {"status": "normal"}}, Status.WARNING),
     ],
 )
 def test_classify(alarm_type: str, severity: str, details: dict[str, object], expected: Status) -> None:

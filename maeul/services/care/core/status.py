@@ -62,7 +62,8 @@ def classify(alarm_type: str, severity: str, details: Mapping[str, object]) -> S
     values = details.get("values")
     if named is None and isinstance(values, Mapping):  # a rule kind's description: {"en", "ko", "values"}
         named = values.get("status")
-    if isinstance(named, str) and named in Status.__members__.values():
+    # An active alarm is never "normal" (a description may be written when the condition ends).
+    if isinstance(named, str) and named != Status.NORMAL.value and named in Status.__members__.values():
         return Status(named)
     lowered = alarm_type.lower()
     if any(word in lowered for word in DEVICE_WORDS):
