@@ -202,7 +202,7 @@ def first_public_photo(conn: Connection, tenant_id: str, request_ids: Sequence[i
     return out
 
 
-PUBLIC_EVENT_KINDS = ("created", "status", "answer", "reopen", "merge", "extend", "transfer", "assign")
+PUBLIC_EVENT_KINDS = ("created", "status", "answer", "reopen", "merge", "extend", "transfer", "assign", "comment")
 
 
 def open311_updates(

@@ -1543,6 +1543,20 @@ def _o311_post(w: World, key: str, jurisdiction: str, expect: int = 200) -> Req:
     )
 
 
+def _o311_update(key: str, jurisdiction: str, request_id: int, expect: int = 200) -> Req:
+    from urllib.parse import urlencode
+
+    body = {"jurisdiction_id": jurisdiction, "api_key": key, "service_request_id": str(request_id),
+            "description": "comment"}  # fmt: skip
+    return Req(
+        "POST",
+        "/open311/v2/servicerequestupdates.json",
+        content=urlencode(body).encode(),
+        headers=_FORM,
+        expect=status(expect),
+    )
+
+
 def no_request_ids(*ids: int) -> Callable[[Any], None]:
     """An Open311 list (JSON array) or staff list holds none of these request ids."""
 
@@ -1610,6 +1624,15 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
                 expect=status(200),
                 check=lambda r: [u for u in r.json() if int(u["service_request_id"]) == cp(b).request_id] == [],
             )
+        ],
+    ),
+    ("POST", "/open311/v2/servicerequestupdates.{fmt}"): RouteSpec(
+        "public",
+        lambda w: _o311_update(cp(w).key, w.tenant.id, cp(w).spare_request_id),
+        # a comment with A's key on B's request, or with B's key into A, stores nothing
+        lambda a, b: [
+            _o311_update(cp(a).key, a.tenant.id, cp(b).request_id, 404),
+            _o311_update(cp(b).key, a.tenant.id, cp(a).request_id, 403),
         ],
     ),
     ("GET", "/open311/v2/media/{name}"): RouteSpec(

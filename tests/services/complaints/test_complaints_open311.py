@@ -230,3 +230,23 @@ def test_one_tenant_never_sees_another(client: TestClient, make_town: Callable[[
     assert by_id == []
     assert "Bsecret" not in client.get(f"/open311/v2/servicerequestupdates.json?jurisdiction_id={a.id}").text
     assert client.get(f"/api/v1/complaints/requests/{b_id}", headers=a.admin).status_code == 404
+
+
+def test_post_service_request_updates(client: TestClient, town: Town) -> None:
+    request_id = reported(client, town)
+    form = {"jurisdiction_id": town.id, "api_key": town.key, "service_request_id": str(request_id),
+            "description": "아직 그대로입니다", "update_id": "app-1"}  # fmt: skip
+    response = client.post("/open311/v2/servicerequestupdates.json", data=form)
+    assert response.status_code == 200, response.text
+    [created] = response.json()
+    updates = client.get(f"/open311/v2/servicerequestupdates.json?jurisdiction_id={town.id}").json()
+    assert updates[-1]["update_id"] == created["update_id"] and updates[-1]["description"] == "아직 그대로입니다"
+    ok(client.post(f"/api/v1/complaints/requests/{request_id}/answer", json={"text": "완료"}, headers=town.admin), 200)
+    root = xml(client.post("/open311/v2/servicerequestupdates.xml", data={**form, "status": "open"}))
+    assert root.tag == "service_request_updates" and root.find("request_update/update_id").text
+    detail = ok(client.get(f"/api/v1/complaints/requests/{request_id}", headers=town.admin), 200)
+    assert detail["status"] == "accepted" and detail["events"][-1]["kind"] == "reopen"
+    assert_o311_error(client.post("/open311/v2/servicerequestupdates.json", data={**form, "api_key": "x"}), 403)
+    assert_o311_error(client.post("/open311/v2/servicerequestupdates.json", data={**form, "description": ""}), 400)
+    missing = {**form, "service_request_id": "999999"}
+    assert_o311_error(client.post("/open311/v2/servicerequestupdates.xml", data=missing), 404, "xml")

@@ -31,6 +31,7 @@ from maeul.services.complaints.open311.params import (
 )
 from maeul.services.complaints.photos import MAX_BYTES, PhotoRefused, PhotoStore, clean
 from maeul.services.complaints.ports import classifier
+from maeul.services.complaints.workflow import REOPENABLE, Status
 
 MAX_MEDIA = 5  # photos in one POST
 
@@ -198,6 +199,21 @@ def create_router() -> APIRouter:
 
         return _answer(fmt, produce)
 
+    @router.post("/servicerequestupdates.{fmt}", summary="Open311 extension: a comment on a request (reopens)")
+    async def post_update(request: Request, fmt: str) -> Response:
+        if fmt not in FORMATS:
+            return _answer(fmt, lambda: Response())
+        try:
+            form = await request.form(max_files=0, max_fields=100)
+        except Exception:  # a malformed body: the spec's 400
+            return _error(fmt, bad("the body is not a readable form", "요청 본문을 읽을 수 없습니다"))
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        await form.close()
+        for name in ("api_key", "jurisdiction_id"):
+            if name not in fields and name in request.query_params:
+                fields[name] = request.query_params[name]
+        return _answer(fmt, lambda: _comment(request, fmt, fields))
+
     @router.get("/media/{name}", summary="A published photo (metadata stripped)")
     def media(request: Request, name: str) -> Response:
         platform = _platform(request)
@@ -257,3 +273,40 @@ def _create(request: Request, fmt: str, pairs: list[tuple[str, str]], raws: list
             store.delete(tenant, name)
         raise
     return _document(fmt, "service_requests", "request", body)
+
+
+def _comment(request: Request, fmt: str, fields: dict[str, str]) -> Response:
+    """A reporter's comment through a client app (FixMyStreet's ``POST servicerequestupdates``): kept as a
+    public update; ``status=open`` on an answered request reopens it for the department."""
+    from maeul.services.complaints import handling
+
+    platform = _platform(request)
+    if not fields.get("api_key"):
+        raise Open311Error(403, "api_key was not provided", "api_key가 필요합니다")
+    text = (fields.get("description") or "").strip()
+    if not text or len(text) > 4000 or "\x00" in text:
+        raise bad("description is required (up to 4000 characters)", "description(내용)은 4000자 이내로 필수입니다")
+    wanted = (fields.get("status") or "").strip().lower()
+    if wanted not in ("", "open", "closed"):
+        raise bad("status must be open or closed", "status는 open 또는 closed여야 합니다")
+    raw_id = (fields.get("service_request_id") or "").strip()
+    with platform.engine.begin() as conn:
+        owner = config_repo.key_owner(conn, fields["api_key"])
+        if owner is None:
+            raise Open311Error(403, "api_key is invalid or revoked", "api_key가 올바르지 않거나 폐기되었습니다")
+        tenant = _tenant(conn, fields.get("jurisdiction_id"), owner[0])
+        if tenant != owner[0]:
+            raise Open311Error(403, "api_key is not valid for this jurisdiction", "이 지자체의 api_key가 아닙니다")
+        ok = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 9
+        row = repo.public_request(conn, tenant, int(raw_id)) if ok else None
+        if row is None:
+            raise Open311Error(404, f"service_request_id {raw_id!r} not found", "해당 민원이 없습니다")
+        now = clock.now_ms()
+        status = Status(row["status"])
+        if wanted == "open" and status in REOPENABLE:
+            handling.reopen(conn, tenant, row["id"], actor_id=None, now=now, reason=text)
+            event_id = int(repo.events_of(conn, tenant, row["id"])[-1]["id"])
+        else:
+            event_id = repo.add_event(conn, tenant, row["id"], now, "comment", status.value, public_text=text,
+                                      data={"client_update_id": fields.get("update_id")})  # fmt: skip
+    return _document(fmt, "service_request_updates", "request_update", [{"update_id": str(event_id)}])
