@@ -125,6 +125,12 @@ def test_navigation_follows_the_role(browser: Browser, towns: tuple[Town, Town])
     assert 'href="/console/alarms"' in viewer
 
 
+def test_device_list_names_the_district(browser: Browser, towns: tuple[Town, Town]) -> None:
+    client = browser(Role.VIEWER)
+    assert "<td>Aown-dong</td>" in client.get("/console/devices").text
+    assert "Aown-dong" not in client.get("/console/devices?district=9999999").text.split("<tbody>")[1]
+
+
 def test_other_tenants_objects_are_not_found(browser: Browser, towns: tuple[Town, Town]) -> None:
     a, b = towns
     client = browser(Role.ADMIN, "namyangju")

@@ -78,6 +78,7 @@ def device_list(
         "devices": items,
         "profiles": {p["id"]: p["name"] for p in profiles},
         "districts": [(d.code, d.name, d.name_en) for d in districts],
+        "district_names": {d.code: (d.name, d.name_en or d.name) for d in districts},
         "district": district or "",
         "profile": profile or "",
         "prev_url": page_url(max(0, offset - PAGE_SIZE)) if offset > 0 else None,
