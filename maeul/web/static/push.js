@@ -25,11 +25,17 @@
           return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64ToBytes(body.public_key || body.key) });
         });
       }).then(function (subscription) {
+        // Services (warnings, complaints) take the subscription from this event or from localStorage
+        // ("maeul.push") and store it with what the resident chose to follow.
+        var json = JSON.stringify(subscription);
+        try { window.localStorage.setItem("maeul.push", json); } catch (e) { /* private mode */ }
+        box.dispatchEvent(new CustomEvent("maeul:push-subscription", { bubbles: true, detail: JSON.parse(json) }));
+        var url = box.getAttribute("data-subscribe-url");
+        if (!url) { return { ok: true }; }
         var csrf = document.body.getAttribute("hx-headers");
         var token = csrf ? JSON.parse(csrf)["X-CSRF-Token"] : "";
-        return fetch(box.getAttribute("data-subscribe-url"), {
-          method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
-          body: JSON.stringify(subscription)
+        return fetch(url, {
+          method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": token }, body: json
         });
       }).then(function (r) { if (!r.ok) { throw new Error("unavailable"); } say("on"); })
         .catch(function (err) { say(err && err.message === "denied" ? "denied" : "unavailable"); });
