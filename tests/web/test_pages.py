@@ -324,3 +324,17 @@ def test_escalation_policies_from_the_page(browser: Browser, towns: tuple[Town, 
     assert "밤 당번" not in page.text
     operator = browser(Role.OPERATOR)
     assert operator.post("/console/admin/policies", data={"csrf": csrf_of(operator), "policy": text}).status_code == 403
+
+
+def test_notification_channels_from_the_page(browser: Browser, towns: tuple[Town, Town]) -> None:
+    admin = browser(Role.ADMIN)
+    token = csrf_of(admin)
+    hook = '{"endpoints": [{"url": "http://127.0.0.1:9/hook", "secret": "a-secret-of-sixteen-chars"}]}'
+    page = admin.post("/console/admin/channels", data={"csrf": token, "channel": "webhook", "config": hook})
+    assert page.status_code == 200 and "********" in page.text and "a-secret-of-sixteen-chars" not in page.text
+    bad = admin.post("/console/admin/channels", data={"csrf": token, "channel": "webhook", "config": "{oops"})
+    assert bad.status_code == 422 and "{oops" in bad.text  # what was typed is kept
+    assert (
+        admin.post("/console/admin/channels", data={"csrf": token, "channel": "pigeon", "config": "{}"}).status_code
+        == 422
+    )

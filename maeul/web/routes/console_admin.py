@@ -4,8 +4,9 @@ functions, so the same rules apply as on the API."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
+import orjson
 from fastapi import APIRouter, Depends, Request, UploadFile
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +26,7 @@ from maeul.adapters.sql import rules as rule_repo
 from maeul.adapters.sql.accounts import Actor
 from maeul.core.roles import Permission, Role, allows
 from maeul.platform.app import Platform
-from maeul.platform.notify.models import PolicySpec
+from maeul.platform.notify.models import ChannelName, PolicySpec
 from maeul.web.auth import page_user
 from maeul.web.errors import HANDLED, WebRoute, as_api_error, wants_html
 from maeul.web.i18n import request_language, translate
@@ -190,6 +191,9 @@ def _notifications_context(platform: Platform, actor: Actor, **extra: Any) -> di
         "contacts": {c.id: c.name for c in contacts},
         "error": None,
         "policy_text": "",
+        "channel_names": list(get_args(ChannelName)),
+        "channel_text": "",
+        "channel": "",
     }
     context.update(extra)
     return context
@@ -216,6 +220,30 @@ async def create_policy(request: Request, actor: TenantManagerUser) -> Response:
     except (ApiError, *HANDLED) as exc:
         error = as_api_error(exc)
         context = _notifications_context(platform, actor, error=error.message, policy_text=text)
+        return _form_error(request, error, "console/admin/notifications.html", context)
+    return RedirectResponse("/console/admin/notifications", status_code=303)
+
+
+@router.post("/console/admin/channels")
+async def put_channel(request: Request, actor: TenantManagerUser) -> Response:
+    """Set one channel's settings as JSON (``********`` keeps a stored secret), as PUT /api/v1/... does."""
+    form = await form_data(request)
+    platform = _platform(request)
+    channel = _text(form.get("channel")) or ""
+    text = form.get("config") if isinstance(form.get("config"), str) else ""
+    try:
+        if channel not in get_args(ChannelName):
+            raise ApiError(422, "invalid", f"channel must be one of {', '.join(get_args(ChannelName))}")
+        try:
+            config = orjson.loads(text or "")
+        except orjson.JSONDecodeError as exc:
+            raise ApiError(422, "invalid", f"the settings are not valid JSON: {exc}") from None
+        if not isinstance(config, dict):
+            raise ApiError(422, "invalid", "the settings must be a JSON object")
+        await run_in_threadpool(notify_routes.put_channel, channel, actor, platform, config)  # type: ignore[arg-type]
+    except (ApiError, *HANDLED) as exc:
+        error = as_api_error(exc)
+        context = _notifications_context(platform, actor, error=error.message, channel_text=text, channel=channel)
         return _form_error(request, error, "console/admin/notifications.html", context)
     return RedirectResponse("/console/admin/notifications", status_code=303)
 

@@ -1157,6 +1157,30 @@ WEB_ROUTES: dict[tuple[str, str], RouteSpec] = {
         lambda w: Req("POST", f"/console/admin/policies/{n(w).spare_policy['id']}/delete", expect=status(200)),
         lambda a, b: [Req("POST", f"/console/admin/policies/{n(b).spare_policy['id']}/delete")],
     ),
+    ("POST", "/console/admin/channels"): RouteSpec(
+        "tenant",
+        lambda w: Req(
+            "POST",
+            "/console/admin/channels",
+            json={"channel": "sms", "config": '{"url": "http://127.0.0.1:9/sms", "body_template": {"to": "{to}"}}'},
+            expect=status(200),
+        ),
+        # A masked secret keeps only A's own stored secret.
+        lambda a, b: [
+            Req(
+                "POST",
+                "/console/admin/channels",
+                json={
+                    "channel": "webhook",
+                    "config": '{"endpoints": [{"url": "http://127.0.0.1:9/'
+                    + b.marker
+                    + '/hook", "secret": "********"}]}',
+                },
+                expect=status(422),
+                echo=True,
+            )
+        ],
+    ),
     ("GET", "/console/admin/notifications"): RouteSpec(
         "tenant",
         _page("/console/admin/notifications"),
