@@ -338,3 +338,25 @@ def test_notification_channels_from_the_page(browser: Browser, towns: tuple[Town
         admin.post("/console/admin/channels", data={"csrf": token, "channel": "pigeon", "config": "{}"}).status_code
         == 422
     )
+
+
+def test_admin_changes_role_department_and_active(
+    browser: Browser, towns: tuple[Town, Town], platform: Platform
+) -> None:
+    from maeul.adapters.sql import accounts
+
+    with platform.engine.connect() as conn:
+        [department] = accounts.list_departments(conn, "namyangju")
+        viewer = next(u for u in accounts.list_users(conn, "namyangju") if u["username"] == "viewer-namyangju")
+    admin = browser(Role.ADMIN)
+    body = {"csrf": csrf_of(admin), "role": "caseworker", "department_id": str(department["id"]), "active": "false"}
+    assert admin.post(f"/console/admin/users/{viewer['id']}", data=body).status_code == 200
+    with platform.engine.connect() as conn:
+        changed = accounts.get_user(conn, "namyangju", viewer["id"])
+    assert (changed["role"], changed["department_id"], changed["active"]) == ("caseworker", department["id"], False)
+    me = next(
+    with platform.engine.connect() as conn:
+        me = next(u for u in accounts.list_users(conn, "namyangju") if u["username"] == "admin-namyangju")
+    )
+    refused = admin.post(f"/console/admin/users/{me['id']}", data={"csrf": csrf_of(admin), "active": "false"})
+    assert refused.status_code == 422  # nobody locks themselves out
