@@ -354,9 +354,7 @@ def test_admin_changes_role_department_and_active(
     with platform.engine.connect() as conn:
         changed = accounts.get_user(conn, "namyangju", viewer["id"])
     assert (changed["role"], changed["department_id"], changed["active"]) == ("caseworker", department["id"], False)
-    me = next(
     with platform.engine.connect() as conn:
         me = next(u for u in accounts.list_users(conn, "namyangju") if u["username"] == "admin-namyangju")
-    )
     refused = admin.post(f"/console/admin/users/{me['id']}", data={"csrf": csrf_of(admin), "active": "false"})
     assert refused.status_code == 422  # nobody locks themselves out
