@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi import APIRouter, Depends, Request
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.responses import Response
 
 from maeul.adapters.http.app import create_app
@@ -127,3 +130,12 @@ def test_a_service_adds_pages_and_navigation(service_app: TestClient) -> None:
     sign_in(service_app, "namyangju", "viewer-namyangju")
     assert 'href="/console/demo"' not in service_app.get("/console").text
     assert service_app.get("/console/demo").status_code == 403
+
+
+@given(st.text(max_size=80))
+def test_safe_next_never_leaves_the_site(target: str) -> None:
+    result = safe_next(target, "/console")
+    parts = urlsplit(result)
+    assert result.startswith("/") and not result.startswith("//")
+    assert not parts.scheme and not parts.netloc and "\\" not in result
+    assert result in (target, "/console")
