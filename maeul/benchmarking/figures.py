@@ -108,6 +108,7 @@ class IngestRun:
     expected_rows: int
     stored_rows: int
     dead_letters: int
+    workers: int = 0  # MQTT receiver processes beside the writer (0: the client in Maeul's process)
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Set-up: a private Mosquitto with Maeul's ingest account and a bench publisher account (may publish
 ``maeul/#``); a fresh database with one tenant and ``devices`` devices; a real platform with ``mqtt_url`` set,
-so that the real ``MqttIngestClient``, ingest pipeline and telemetry store run, in this process.
+so that the real ``MqttIngestClient`` (in this process, or in ``workers`` receiver processes), ingest pipeline
+and telemetry store run.
 Publishers are separate processes (see :mod:`maeul.benchmarking.publisher`).
 
 Phases:
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Engine, func, select, text
 
@@ -39,9 +41,10 @@ from maeul.benchmarking.publisher import Client, PublisherGroup
 from maeul.benchmarking.workload import TENANT, keys_for, markers
 from maeul.platform.app import Platform
 from maeul.platform.gc_tuning import tune_for_ingest
+from maeul.platform.ingest_workers import IngestWorkers
 from maeul.platform.settings import Settings
 
-DEFAULT_RECEIVE_MAXIMUM: int = (MqttIngestClient.__init__.__kwdefaults__ or {}).get("receive_maximum", 1000)
+DEFAULT_RECEIVE_MAXIMUM: int = Settings.model_fields["mqtt_receive_maximum"].default
 CONTROL_INTERVAL_S = 0.005
 SAMPLE_INTERVAL_S = 0.5
 DRAIN_TIMEOUT_S = 180.0
@@ -63,6 +66,7 @@ class IngestOptions:
     markers: int = 20
     poll_ms: float = 10.0
     publisher: Client = "lean"  # the publishers' MQTT client (lean: a few µs a message; paho: ~100 µs)
+    workers: int = 0  # Settings.ingest_workers: MQTT receiver processes (0: the client runs in Maeul's process)
 
 
 def run_ingest(store: Store, options: IngestOptions | None = None, progress: Progress | None = None) -> IngestRun:
@@ -80,12 +84,14 @@ def run_ingest(store: Store, options: IngestOptions | None = None, progress: Pro
                 ingest_batch_rows=opts.batch_rows,
                 ingest_queue_rows=opts.queue_rows,
                 ingest_batch_ms=opts.batch_ms,
+                ingest_workers=opts.workers,
+                mqtt_receive_maximum=opts.receive_maximum or DEFAULT_RECEIVE_MAXIMUM,
                 log_json=False,
             )
             platform = Platform.create(settings)
             try:
                 device_ids = _create_devices(platform.engine, opts.devices, progress)
-                client = _start(platform, opts.receive_maximum)
+                client = _start(platform)
                 tune_for_ingest()  # as ``maeul serve`` does
                 return _Run(platform, client, broker, url, device_ids, opts, progress).run(store)
             finally:
@@ -108,24 +114,16 @@ def _create_devices(engine: Engine, count: int, progress: Progress) -> list[int]
     return ids
 
 
-def _start(platform: Platform, receive_maximum: int | None) -> MqttIngestClient:
-    """Start as ``Platform.start()`` does; with a receive maximum, build the same client with it."""
-    if receive_maximum is None:
-        platform.start()
-    else:
-        platform.start(mqtt=False)
-        settings = platform.settings
-        assert settings.mqtt_url is not None
-        client = MqttIngestClient(
-            settings.mqtt_url,
-            client_id=settings.mqtt_client_id,
-            share_group=settings.mqtt_share_group,
-            sink=platform.ingest,
-            receive_maximum=receive_maximum,
-        )
-        client.start()
-        platform.mqtt = client
-    assert isinstance(platform.mqtt, MqttIngestClient)
+class Receiving(Protocol):
+    """What the run needs of ``Platform.mqtt``: the in-process client or the receiver processes."""
+
+    @property
+    def acked(self) -> int: ...
+
+
+def _start(platform: Platform) -> Receiving:
+    platform.start()
+    assert isinstance(platform.mqtt, MqttIngestClient | IngestWorkers)
     return platform.mqtt
 
 
@@ -133,7 +131,7 @@ class _Run:
     def __init__(
         self,
         platform: Platform,
-        client: MqttIngestClient,
+        client: Receiving,
         broker: BenchBroker,
         url: str,
         device_ids: list[int],
@@ -204,6 +202,7 @@ class _Run:
         """CPU of each party; the database's backends are listed again when the meter starts and stops."""
         groups: dict[str, Callable[[], list[int]]] = {
             "maeul": lambda: [os.getpid()],
+            "receivers": self._receiver_pids,
             "broker": self.broker.pids,
             "publishers": group.pids,
         }
@@ -212,6 +211,9 @@ class _Run:
             groups["pg-background"] = lambda: self._postgres_pids(background=True)
         groups.update(extra or {})
         return CpuMeter(groups)
+
+    def _receiver_pids(self) -> list[int]:
+        return self.client.pids() if isinstance(self.client, IngestWorkers) else []
 
     def _finish(self, group: PublisherGroup, acked_before: int) -> None:
         """Stop the publishers, then wait until Maeul stored every message the broker accepted."""
@@ -246,6 +248,7 @@ class _Run:
             batch_rows=self.opts.batch_rows,
             receive_maximum=self.opts.receive_maximum or DEFAULT_RECEIVE_MAXIMUM,
             publisher=self.opts.publisher,
+            workers=self.opts.workers,
             sustained=sustained,
             latency=latency,
             published=self.published,

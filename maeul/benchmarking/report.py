@@ -94,6 +94,10 @@ def _store_lines(figures: StoreFigures, report: BenchReport) -> list[Line]:
     return out
 
 
+def _workers(run: IngestRun) -> str:
+    return f"{run.workers} ingest workers, " if run.workers else ""
+
+
 def _ingest_lines(run: IngestRun, figures: StoreFigures, report: BenchReport) -> list[Line]:
     store, sustained = run.store, run.sustained
     out: list[Line] = []
@@ -105,7 +109,7 @@ def _ingest_lines(run: IngestRun, figures: StoreFigures, report: BenchReport) ->
         out.append(
             Line(
                 store,
-                f"end-to-end sustained, MQTT → stored, {run.readings} readings/msg, {duration}",
+                f"end-to-end sustained, MQTT → stored, {run.readings} readings/msg, {_workers(run)}{duration}",
                 f"{_rate(sustained.rows_per_s, 'rows')} ({_rate(sustained.messages_per_s, 'msg')})",
                 f"≥ {RAW_SHARE_TARGET:.0%} of raw = {_rate(RAW_SHARE_TARGET * ceiling.rows_per_s, 'rows')}",
                 f"{share:.1%} of raw",
@@ -116,7 +120,7 @@ def _ingest_lines(run: IngestRun, figures: StoreFigures, report: BenchReport) ->
         out.append(
             Line(
                 store,
-                f"end-to-end sustained, MQTT → stored, {duration}",
+                f"end-to-end sustained, MQTT → stored, {_workers(run)}{duration}",
                 f"{_rate(sustained.rows_per_s, 'rows')} ({_rate(sustained.messages_per_s, 'msg')})",
                 "",
                 "",
@@ -228,11 +232,12 @@ def diagnostics(report: BenchReport) -> list[str]:
         if run is None:
             continue
         s = run.sustained
-        maeul_cpu = s.cpu.get("maeul", 0.0)
+        maeul_cpu = s.cpu.get("maeul", 0.0) + s.cpu.get("receivers", 0.0)
         if maeul_cpu and s.messages_per_s:
             per_message_us = maeul_cpu * 1e4 / s.messages_per_s
+            who = f"Maeul's {run.workers + 1} processes" if run.workers else "Maeul's process"
             out.append(
-                f"{run.store} sustained: Maeul's process used {maeul_cpu:g}% of a core, {per_message_us:,.0f} µs of "
+                f"{run.store} sustained: {who} used {maeul_cpu:g}% of a core, {per_message_us:,.0f} µs of "
                 f"CPU per message: one core fully given to it would carry about "
                 f"{1e6 / per_message_us:,.0f} msg/s (an extrapolation, not a measurement)"
             )

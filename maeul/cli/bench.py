@@ -85,6 +85,10 @@ def register(app: typer.Typer, defaults: Defaults = SHORT, name: str = "bench") 
         publisher: Annotated[
             str, typer.Option(help="Publishers' MQTT client: lean (a few µs/msg) or paho (~100 µs/msg)")
         ] = "lean",
+        ingest_workers: Annotated[
+            int,
+            typer.Option(min=0, max=64, help="MQTT receiver processes beside Maeul's writer (0: its own client)"),
+        ] = 0,
         ceilings: Annotated[bool, typer.Option(help="Measure the ceilings (--no-ceilings: only Maeul)")] = True,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON")] = None,
     ) -> None:
@@ -111,6 +115,7 @@ def register(app: typer.Typer, defaults: Defaults = SHORT, name: str = "bench") 
                 window=window,
                 latency_rate=latency_rate,
                 publisher=publisher,
+                workers=ingest_workers,
             ),
         )
         report = run_benchmarks(options, RichProgress(progress_console))

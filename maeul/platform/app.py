@@ -84,21 +84,32 @@ class Platform:
         if self.notify is not None:
             self.notify.start()
         if mqtt and self.settings.mqtt_url:
-            from maeul.adapters.mqtt.subscriber import MqttIngestClient
-
-            client = MqttIngestClient(
-                self.settings.mqtt_url,
-                client_id=self.settings.mqtt_client_id,
-                share_group=self.settings.mqtt_share_group,
-                sink=self.ingest,
-            )
-            client.start()
-            self.mqtt = client
+            self.mqtt = self._start_mqtt(self.settings.mqtt_url)
         for service in self.services:
             if service.on_start is not None:
                 service.on_start(self)
         self.started = True
         log.info("platform started", extra={"database": self.engine.url.render_as_string(hide_password=True)})
+
+    def _start_mqtt(self, url: str) -> object:
+        """The MQTT client in this process, or ``ingest_workers`` receiver processes feeding its writer."""
+        if self.settings.ingest_workers > 0:
+            from maeul.platform.ingest_workers import IngestWorkers
+
+            workers = IngestWorkers(self.settings, self.ingest)
+            workers.start()
+            return workers
+        from maeul.adapters.mqtt.subscriber import MqttIngestClient
+
+        client = MqttIngestClient(
+            url,
+            client_id=self.settings.mqtt_client_id,
+            share_group=self.settings.mqtt_share_group,
+            sink=self.ingest,
+            receive_maximum=self.settings.mqtt_receive_maximum,
+        )
+        client.start()
+        return client
 
     def mqtt_connected(self) -> bool:
         return bool(self.mqtt is not None and getattr(self.mqtt, "is_subscribed", False))

@@ -60,6 +60,7 @@ class DeviceCache:
         self._by_token: dict[str, tuple[float, DeviceContext | None]] = {}
         self._by_id: dict[tuple[str, int], tuple[float, DeviceContext | None]] = {}
         self._lock = threading.Lock()
+        self.on_invalidate: list[Callable[[int | None], None]] = []  # e.g. receiver processes' own caches
 
     def by_token(self, token: str) -> DeviceContext | None:
         hit = self._by_token.get(token)
@@ -83,6 +84,8 @@ class DeviceCache:
 
     def invalidate(self, device_id: int | None = None) -> None:
         """Forget one device (token rotated, profile changed, deleted), or everything."""
+        for listener in self.on_invalidate:
+            listener(device_id)
         with self._lock:
             if device_id is None:
                 self._by_token.clear()
@@ -93,6 +96,27 @@ class DeviceCache:
                     del self._by_token[token]
             for k in [k for k in self._by_id if k[1] == device_id]:
                 del self._by_id[k]
+
+
+def prepare_message(
+    ctx: DeviceContext, payload: bytes | str, source: str, topic: str | None
+) -> tuple[list[Reading], list[Rejection], DeadLetter | None]:
+    """Readings the profile accepts, the rejections, and the dead letter recording them (if any)."""
+    received = now_ms()
+    try:
+        parsed = parse_payload(payload, received)
+    except PayloadError as exc:
+        malformed = DeadLetter(source, f"malformed: {exc}", received, ctx.tenant_id, ctx.device_id, topic, payload)
+        return [], [Rejection(str(exc))], malformed
+    accepted, rejected = validate(parsed.readings, ctx.profile)
+    rejected = parsed.rejections + rejected
+    letter: DeadLetter | None = None
+    if rejected:
+        reason = "; ".join(r.reason for r in rejected[:20])
+        if len(rejected) > 20:
+            reason += f"; and {len(rejected) - 20} more"
+        letter = DeadLetter(source, reason, received, ctx.tenant_id, ctx.device_id, topic, payload)
+    return accepted, rejected, letter
 
 
 class IngestService:
@@ -109,6 +133,8 @@ class IngestService:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.after_commit: list[Callable[[list[DeviceBatch]], None]] = []  # e.g. the rule runner
+        self._mqtt_accepted = metrics.messages.labels("mqtt", "accepted")
+        self._mqtt_rejected = metrics.messages.labels("mqtt", "rejected")
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
@@ -132,40 +158,18 @@ class IngestService:
 
     # --- producers ----------------------------------------------------------------------------------------
 
-    def _prepare(
-        self, ctx: DeviceContext, payload: bytes | str, source: str, topic: str | None
-    ) -> tuple[list[Reading], list[Rejection], DeadLetter | None]:
-        """Readings the profile accepts, the rejections, and the dead letter recording them (if any)."""
-        received = now_ms()
-        try:
-            parsed = parse_payload(payload, received)
-        except PayloadError as exc:
-            malformed = DeadLetter(source, f"malformed: {exc}", received, ctx.tenant_id, ctx.device_id, topic, payload)
-            return [], [Rejection(str(exc))], malformed
-        accepted, rejected = validate(parsed.readings, ctx.profile)
-        rejected = parsed.rejections + rejected
-        letter: DeadLetter | None = None
-        if rejected:
-            reason = "; ".join(r.reason for r in rejected[:20])
-            if len(rejected) > 20:
-                reason += f"; and {len(rejected) - 20} more"
-            letter = DeadLetter(source, reason, received, ctx.tenant_id, ctx.device_id, topic, payload)
-        return accepted, rejected, letter
-
     def _enqueue(
         self,
-        ctx: DeviceContext,
-        readings: list[Reading],
+        batch: DeviceBatch | None,
         letter: DeadLetter | None,
         origin: DeadLetter,
         done: Callable[[IngestResult], None],
         result: IngestResult,
         timeout: float | None,
     ) -> None:
-        rows = max(1, len(readings))
+        rows = max(1, len(batch.readings)) if batch is not None else 1
         if not self.budget.acquire(rows, timeout=timeout):
             raise IngestBusy("the write buffer is full; retry shortly")
-        batch = DeviceBatch(ctx.device_id, ctx.retention_days, ctx.timezone, readings) if readings else None
         self.metrics.queue_rows.set(self.budget.used)
         self._queue.put(_Pending(batch, letter, rows, done, result, origin))
 
@@ -174,14 +178,15 @@ class IngestService:
         ctx = self.devices.by_token(token)
         if ctx is None:
             return None
-        readings, rejected, letter = self._prepare(ctx, payload, "http", None)
+        readings, rejected, letter = prepare_message(ctx, payload, "http", None)
         result = IngestResult(accepted=len(readings), rejected=[r.reason for r in rejected])
         if letter is not None and not readings:
             result.error = letter.reason
             result.malformed = letter.reason.startswith("malformed: ")
         finished = threading.Event()
         origin = DeadLetter("http", "", 0, ctx.tenant_id, ctx.device_id, None, payload)
-        self._enqueue(ctx, readings, letter, origin, lambda _r: finished.set(), result, timeout)
+        batch = DeviceBatch(ctx.device_id, ctx.retention_days, ctx.timezone, readings) if readings else None
+        self._enqueue(batch, letter, origin, lambda _r: finished.set(), result, timeout)
         self.metrics.messages.labels("http", "rejected" if result.error else "accepted").inc()
         if not finished.wait(timeout=max(timeout, 30.0)):
             raise IngestBusy("storing took too long; the data may still be written, retry is safe")
@@ -194,15 +199,32 @@ class IngestService:
         if ctx is None:
             self.reject_mqtt(topic, payload, f"no device {device_id} in tenant {tenant!r}", on_stored)
             return
-        readings, _rejected, letter = self._prepare(ctx, payload, "mqtt", topic)
-        outcome = "accepted" if readings else "rejected"
-        self.metrics.messages.labels("mqtt", outcome).inc()
-        origin = DeadLetter("mqtt", "", 0, ctx.tenant_id, ctx.device_id, topic, payload)
-        self._enqueue(ctx, readings, letter, origin, lambda _r: on_stored(), IngestResult(len(readings)), None)
+        readings, _rejected, letter = prepare_message(ctx, payload, "mqtt", topic)
+        self.submit_prepared(
+            ctx.tenant_id, ctx.device_id, ctx.retention_days, ctx.timezone, readings, letter, topic, payload, on_stored
+        )
+
+    def submit_prepared(
+        self,
+        tenant_id: str,
+        device_id: int,
+        retention_days: int,
+        timezone: str,
+        readings: list[Reading],
+        letter: DeadLetter | None,
+        topic: str,
+        payload: bytes,
+        on_stored: Callable[[], None],
+    ) -> None:
+        """Queue an MQTT message already parsed and validated (here, or by a receiver process)."""
+        (self._mqtt_accepted if readings else self._mqtt_rejected).inc()
+        origin = DeadLetter("mqtt", "", 0, tenant_id, device_id, topic, payload)
+        batch = DeviceBatch(device_id, retention_days, timezone, readings) if readings else None
+        self._enqueue(batch, letter, origin, lambda _r: on_stored(), IngestResult(len(readings)), None)
 
     def reject_mqtt(self, topic: str, payload: bytes, reason: str, on_stored: Callable[[], None] | None = None) -> None:
         letter = DeadLetter("mqtt", reason, now_ms(), None, None, topic, payload)
-        self.metrics.messages.labels("mqtt", "rejected").inc()
+        self._mqtt_rejected.inc()
         self.budget.acquire(1)
         self._queue.put(
             _Pending(None, letter, 1, lambda _r: on_stored() if on_stored else None, IngestResult(), letter)

@@ -28,6 +28,9 @@ class Settings(BaseModel):
     )
     mqtt_share_group: str = Field(default="maeul", description="Shared-subscription group of the workers.")
     mqtt_client_id: str = Field(default="maeul-ingest-1", description="Persistent-session client id.")
+    mqtt_receive_maximum: int = Field(
+        default=1000, ge=1, le=65535, description="Unacknowledged messages the broker may send each MQTT client."
+    )
     mqtt_provision_dir: Path | None = Field(
         default=None, description="Where to write the broker's password and ACL files (Mosquitto)."
     )
@@ -42,6 +45,13 @@ class Settings(BaseModel):
     ingest_queue_rows: int = Field(default=200_000, ge=1000, description="Rows buffered before back-pressure.")
     ingest_batch_rows: int = Field(default=5_000, ge=1)
     ingest_batch_ms: int = Field(default=0, ge=0, description="Extra wait to grow a batch (0: group commit).")
+    ingest_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="MQTT receiver processes (each its own client in the share group) feeding the one writer; "
+        "0: the MQTT client runs in the main process.",
+    )
     session_hours: int = Field(default=12, ge=1)
     rules_tick_s: float = Field(default=15.0, gt=0, description="How often time-based rules are evaluated.")
     notify_retry_base_s: float = Field(
