@@ -18,7 +18,7 @@
 
   function draw(el) {
     if (!window.L) { return; }
-    var map = window.L.map(el, { zoomControl: true, attributionControl: false });
+    var map = window.L.map(el, { zoomControl: true, attributionControl: false, zoomSnap: 0.25 });
     var tiles = el.getAttribute("data-tiles");
     if (tiles) { window.L.tileLayer(tiles, { maxZoom: 18 }).addTo(map); }
     var bounds = null;
