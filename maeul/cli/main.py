@@ -49,6 +49,10 @@ def main(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (MAEUL_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (MAEUL_PORT)")] = None,
+    ingest_workers: Annotated[
+        int | None,
+        typer.Option(min=0, max=64, help="MQTT receiver processes beside the writer (MAEUL_INGEST_WORKERS)"),
+    ] = None,
 ) -> None:
     """Run the platform: REST API, ingestion (HTTP and, with MAEUL_MQTT_URL, MQTT)."""
     import uvicorn
@@ -57,7 +61,7 @@ def serve(
     from maeul.platform.app import Platform
     from maeul.platform.gc_tuning import tune_for_ingest
 
-    settings = settings_or_exit(host=host, port=port)
+    settings = settings_or_exit(host=host, port=port, ingest_workers=ingest_workers)
     configure_logging(settings.log_level, settings.log_json)
     platform = Platform.create(settings)
     platform.provision_broker()

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 ENV_PREFIX = "MAEUL_"
 
@@ -60,6 +60,12 @@ class Settings(BaseModel):
     notify_retry_cap_s: float = Field(default=300.0, gt=0, description="Longest delay between two retries.")
     services: str = Field(default="all", description="Services to run, comma-separated ('all', or '' for none).")
 
+    @model_validator(mode="after")
+    def _workers_share(self) -> Settings:
+        if self.ingest_workers > 1 and not self.mqtt_share_group:
+            raise ValueError("several ingest workers need a shared subscription (set MAEUL_MQTT_SHARE_GROUP)")
+        return self
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -108,6 +114,9 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         return Settings(**values)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+            f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else err["msg"].removeprefix("Value error, ")
+            for err in exc.errors()
         )
         raise ConfigError(f"invalid configuration: {problems}") from exc

@@ -198,6 +198,21 @@ def test_maeul_killed_mid_stream_loses_and_duplicates_nothing(
     assert_stored_exactly(maeul, publisher, database_url, 2000)
 
 
+def test_maeul_with_ingest_workers_killed_mid_stream_loses_and_duplicates_nothing(
+    setup: tuple[MaeulProcess, Publisher], database_url: str
+) -> None:
+    """The same with MQTT receiver processes: killing the writer's process makes them exit unacknowledged."""
+    maeul, publisher = setup
+    maeul.env["MAEUL_INGEST_WORKERS"] = "2"
+    maeul.start()
+    publisher.publish(0, 1000)
+    assert wait_until(lambda: maeul.stored_at_least(database_url, 4 * 300), 60), maeul.log.read_text()
+    maeul.kill()
+    publisher.publish(1000, 1000)
+    maeul.start()
+    assert_stored_exactly(maeul, publisher, database_url, 2000)
+
+
 def test_broker_restart_mid_stream_with_exclusive_subscription_loses_and_duplicates_nothing(
     setup: tuple[MaeulProcess, Publisher], broker: MosquittoBroker, database_url: str
 ) -> None:
