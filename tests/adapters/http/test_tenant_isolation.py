@@ -1854,6 +1854,190 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
 }
 ROUTES.update(COMPLAINT_ROUTES)
 
+# --- warnings service (maeul/services/warnings) ----------------------------------------------------------------------
+
+
+@dataclass
+class WarningsObjects:
+    """A world's station, an exercise warning (its CAP identifier) and a resident's subscription codes."""
+
+    station: dict[str, Any]
+    alert: dict[str, Any]
+    identifier: str
+    confirm_token: str
+    manage_token: str
+
+
+WARNINGS_OBJECTS: dict[str, WarningsObjects] = {}  # by tenant id, filled by the ``worlds`` fixture
+DRAWN = {"type": "Polygon", "coordinates": [[[127.2, 37.6], [127.3, 37.6], [127.3, 37.7], [127.2, 37.6]]]}
+
+
+def wo(world: World) -> WarningsObjects:
+    return WARNINGS_OBJECTS[world.tenant.id]
+
+
+def build_warnings_objects(client: TestClient, platform: Platform, w: World) -> WarningsObjects:
+    from maeul.services.warnings import residents
+
+    def ok(response: Any, code: int = 201) -> dict[str, Any]:
+        assert response.status_code == code, response.text
+        return dict(response.json())
+
+    body = {"name": "river-gauge", "kind": "river_level", "district_code": w.district_code}
+    station = ok(client.post("/api/v1/warnings/stations", json=body, headers=w.admin))
+    drill = {"event_ko": "훈련", "event_en": "Drill", "stage": 2, "status": "Exercise", "polygon": DRAWN}
+    alert = ok(client.post("/api/v1/warnings/alerts", json=drill, headers=w.admin))
+    place = residents.Place(w.district_code)
+    with platform.engine.begin() as conn:
+        sub = residents.subscribe(conn, w.tenant.id, "email", "resident@example.org", "ko", 2, [place], T0)
+    assert sub.confirm_token is not None
+    return WarningsObjects(station, alert, alert["sent"]["identifier"], sub.confirm_token, sub.manage_token)
+
+
+_W = "/api/v1/warnings"
+_WP = "/api/v1/warnings/public"
+_SHELTER_CSV = b"name,kind,lon,lat\nshelter,heat,127.2,37.6\n"
+
+
+def _public_get(suffix: str) -> Callable[[World], Req]:
+    return lambda w: Req("GET", f"{_WP}/{suffix}", expect=status(200))
+
+
+WARNINGS_ROUTES: dict[tuple[str, str], RouteSpec] = {
+    ("GET", f"{_WP}/status"): RouteSpec(
+        "public", lambda w: Req("GET", f"{_WP}/status?tenant={w.tenant.id}", expect=status(200))
+    ),
+    ("GET", f"{_WP}/feed"): RouteSpec(
+        "public", lambda w: Req("GET", f"{_WP}/feed?tenant={w.tenant.id}", expect=status(200))
+    ),
+    ("GET", f"{_WP}/cap"): RouteSpec(
+        "public",
+        lambda w: Req("GET", f"{_WP}/cap?tenant={w.tenant.id}&identifier={wo(w).identifier}", expect=status(200)),
+    ),
+    ("GET", f"{_WP}/shelters/nearest"): RouteSpec(
+        "public",
+        lambda w: Req("GET", f"{_WP}/shelters/nearest?tenant={w.tenant.id}&lon=127.2&lat=37.6", expect=status(200)),
+    ),
+    ("POST", f"{_WP}/subscriptions"): RouteSpec(
+        "public",
+        lambda w: Req(
+            "POST",
+            f"{_WP}/subscriptions",
+            json={
+                "tenant": w.tenant.id,
+                "channel": "email",
+                "address": "own@example.org",
+                "places": [{"district_code": w.district_code}],
+            },
+            expect=status(200),
+        ),
+    ),
+    ("POST", f"{_WP}/subscriptions/confirm"): RouteSpec(
+        "public",
+        lambda w: Req(
+            "POST",
+            f"{_WP}/subscriptions/confirm",
+            json={"tenant": w.tenant.id, "token": wo(w).confirm_token},
+            expect=status(200),
+        ),
+    ),
+    ("POST", f"{_WP}/subscriptions/unsubscribe"): RouteSpec(
+        "public",
+        lambda w: Req(
+            "POST",
+            f"{_WP}/subscriptions/unsubscribe",
+            json={"tenant": w.tenant.id, "token": wo(w).manage_token},
+            expect=status(200),
+        ),
+    ),
+    ("GET", f"{_W}/stations"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"{_W}/stations", expect=status(200)),
+        lambda a, b: [Req("GET", f"{_W}/stations", expect=status(200), check=no_ids(wo(b).station["id"]))],
+    ),
+    ("POST", f"{_W}/stations"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "POST",
+            f"{_W}/stations",
+            json={"name": "gauge-2", "kind": "rainfall", "district_code": w.district_code},
+            expect=status(201),
+        ),
+        # Naming B's district code creates nothing in B (A may by now have a district of that code itself).
+        lambda a, b: [
+            Req(
+                "POST",
+                f"{_W}/stations",
+                json={"name": "gauge-3", "kind": "rainfall", "district_code": b.district_code},
+                expect=status(201, 422),
+            )
+        ],
+    ),
+    ("GET", f"{_W}/stations/{{station_id}}"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"{_W}/stations/{wo(w).station['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"{_W}/stations/{wo(b).station['id']}")],
+    ),
+    ("PATCH", f"{_W}/stations/{{station_id}}"): RouteSpec(
+        "devices",
+        lambda w: Req("PATCH", f"{_W}/stations/{wo(w).station['id']}", json={"name_en": "gauge"}, expect=status(200)),
+        lambda a, b: [Req("PATCH", f"{_W}/stations/{wo(b).station['id']}", json={"name_en": "taken"})],
+    ),
+    ("GET", f"{_W}/alerts"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"{_W}/alerts", expect=status(200)),
+        lambda a, b: [Req("GET", f"{_W}/alerts", expect=status(200), check=no_ids(wo(b).alert["id"]))],
+    ),
+    ("POST", f"{_W}/alerts"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "POST",
+            f"{_W}/alerts",
+            json={"event_ko": "x", "event_en": "x", "stage": 1, "status": "Test", "polygon": DRAWN},
+            expect=status(201),
+        ),
+        lambda a, b: [
+            Req(
+                "POST",
+                f"{_W}/alerts",
+                json={"event_ko": "x", "event_en": "x", "stage": 1, "district_codes": [b.district_code]},
+                expect=status(201, 422),
+            )
+        ],
+    ),
+    ("GET", f"{_W}/alerts/{{alert_id}}"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"{_W}/alerts/{wo(w).alert['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"{_W}/alerts/{wo(b).alert['id']}")],
+    ),
+    ("POST", f"{_W}/alerts/{{alert_id}}/update"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", f"{_W}/alerts/{wo(w).alert['id']}/update", json={"stage": 3}, expect=status(200)),
+        lambda a, b: [Req("POST", f"{_W}/alerts/{wo(b).alert['id']}/update", json={"stage": 3})],
+    ),
+    ("POST", f"{_W}/alerts/{{alert_id}}/cancel"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", f"{_W}/alerts/{wo(w).alert['id']}/cancel", json={}, expect=status(200)),
+        lambda a, b: [Req("POST", f"{_W}/alerts/{wo(b).alert['id']}/cancel", json={})],
+    ),
+    ("GET", f"{_W}/shelters"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"{_W}/shelters", expect=status(200)),
+        lambda a, b: [Req("GET", f"{_W}/shelters", expect=status(200))],
+    ),
+    ("PUT", f"{_W}/shelters"): RouteSpec(
+        "devices",
+        lambda w: Req("PUT", f"{_W}/shelters", content=_SHELTER_CSV, expect=status(200)),
+        lambda a, b: [Req("PUT", f"{_W}/shelters", content=_SHELTER_CSV, expect=status(200))],
+    ),
+    ("GET", f"{_W}/subscribers/summary"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"{_W}/subscribers/summary", expect=status(200)),
+        lambda a, b: [Req("GET", f"{_W}/subscribers/summary", expect=status(200))],
+    ),
+}
+ROUTES.update(WARNINGS_ROUTES)
+
 PUBLIC = {route for route, spec in ROUTES.items() if spec.access == "public"}
 
 
@@ -1910,6 +2094,7 @@ def worlds(make_world: Callable[[str, str, str], World], client: TestClient, pla
         ALARM_OBJECTS[world.tenant.id] = build_alarm_objects(client, platform, world)
         CARE_OBJECTS[world.tenant.id] = build_care_objects(client, platform, world)
         COMPLAINT_OBJECTS[world.tenant.id] = build_complaint_objects(client, world)
+        WARNINGS_OBJECTS[world.tenant.id] = build_warnings_objects(client, platform, world)
     return pair
 
 
