@@ -34,7 +34,7 @@ def add_confirmed(conn: Connection, tenant_id: str, count: int, district_codes: 
     for chunk in range(0, count, 5000):
         conn.execute(insert(subscribers), rows[chunk : chunk + 5000])
         part = rows[chunk : chunk + 5000]
-        codes = [district_codes[(r["id"] - start) % len(district_codes)] for r in part]
+        codes = [district_codes[(int(str(r["id"])) - start) % len(district_codes)] for r in part]
         conn.execute(
             insert(places),
             [
