@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -297,14 +297,36 @@ def load_states(conn: Connection, device_id: int) -> dict[str, RuleState]:
     return out
 
 
+def load_states_many(conn: Connection, device_ids: Sequence[int]) -> dict[int, dict[str, RuleState]]:
+    """:func:`load_states` of many devices at once: device id → rule id → state."""
+    out: dict[int, dict[str, RuleState]] = {}
+    for start in range(0, len(device_ids), 500):
+        chunk = list(device_ids[start : start + 500])
+        query = select(rule_states.c.device_id, rule_states.c.rule_id, rule_states.c.state).where(
+            rule_states.c.device_id.in_(chunk)
+        )
+        for device_id, rule_id, state in conn.execute(query):
+            try:
+                out.setdefault(int(device_id), {})[str(rule_id)] = RuleState.from_json(state)
+            except (ValueError, TypeError, KeyError):
+                continue  # an unreadable state starts afresh
+    return out
+
+
 def save_states(conn: Connection, device_id: int, states: dict[str, RuleState]) -> None:
-    if not states:
-        return
+    save_states_many(conn, {device_id: states})
+
+
+def save_states_many(conn: Connection, states: dict[int, dict[str, RuleState]]) -> None:
+    """Upsert the states of many devices in one statement (executemany)."""
     now = now_ms()
     values = [
         {"rule_id": int(rule_id), "device_id": device_id, "state": state.to_json(), "updated_at": now}
-        for rule_id, state in states.items()
+        for device_id, device_states in states.items()
+        for rule_id, state in device_states.items()
     ]
+    if not values:
+        return
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = dialect_insert(rule_states)
     stmt = stmt.on_conflict_do_update(
