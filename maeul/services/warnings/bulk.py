@@ -56,4 +56,7 @@ def add_confirmed(conn: Connection, tenant_id: str, count: int, district_codes: 
                 "(SELECT max(id) FROM warnings_subscribers))"
             )
         )
+        # A bulk load leaves the planner's statistics behind (it would plan the fan-out for empty tables).
+        for table in ("warnings_subscribers", "warnings_places", "warnings_subscriber_districts"):
+            conn.execute(text(f"ANALYZE {table}"))
     return start
