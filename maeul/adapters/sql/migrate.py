@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command
@@ -40,7 +41,21 @@ def current_revision(engine: Engine) -> str | None:
     return ",".join(sorted(heads)) if heads else None
 
 
+def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def head_revision() -> str | None:
-    """The newest revisions of every branch, in the same form as :func:`current_revision`."""
-    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
-    return ",".join(sorted(heads)) if heads else None
+    """The revisions a fully upgraded database records, in the same form as :func:`current_revision`.
+
+    A branch head that another branch ``depends_on`` (the core's newest revision, which every service needs) is
+    not recorded once a dependent revision is applied, so it is left out here too."""
+    script = ScriptDirectory.from_config(alembic_config())
+    heads = set(script.get_heads())
+    needed: set[str] = set()
+    for revision in script.walk_revisions():
+        needed.update(_as_tuple(revision.dependencies))
+    recorded = heads - needed
+    return ",".join(sorted(recorded)) if recorded else None
