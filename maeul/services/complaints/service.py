@@ -20,12 +20,14 @@ HERE = Path(__file__).parent
 def _api_router() -> APIRouter:
     from fastapi import APIRouter
 
+    from maeul.services.complaints.ai_api import create_router as ai_admin
     from maeul.services.complaints.api import create_router as staff
     from maeul.services.complaints.open311.routes import create_router as open311
 
     router = APIRouter()
     router.include_router(open311())
     router.include_router(staff())
+    router.include_router(ai_admin())
     return router
 
 
@@ -41,6 +43,13 @@ def _demo(platform: Platform, context: DemoContext) -> list[str]:
             jurisdiction = get_settings(conn, context.tenant)["jurisdiction_id"]
             notes.append(f"Open311: /open311/v2/services.json?jurisdiction_id={jurisdiction}  api_key={key['api_key']}")
     return notes
+
+
+def _on_start(platform: Platform) -> None:
+    """Put each tenant's newest stored classifier in use."""
+    from maeul.services.complaints.retraining import load_models
+
+    load_models(platform.engine, platform.settings.data_dir)
 
 
 def _cli() -> typer.Typer:
@@ -61,4 +70,5 @@ SERVICE = Service(
     ),
     demo=_demo,
     cli=_cli,
+    on_start=_on_start,
 )

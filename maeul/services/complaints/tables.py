@@ -6,7 +6,20 @@ Open311 and public views read only the columns listed in :mod:`maeul.services.co
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 
 from maeul.adapters.sql.tables import metadata
 
@@ -150,3 +163,40 @@ NAMES = (
     "complaints_events",
     "complaints_photos",
 )
+
+# --- complaints_0002: labelled examples for the classifier and the trained models, per tenant -----------------
+
+complaints_labelled = Table(
+    "complaints_labelled",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("text", Text, nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("department", String(64), nullable=False),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("created_at", BigInteger, nullable=True, comment="when the complaint was made (epoch ms)"),
+    Column("district_code", String(20), nullable=True),
+    Column("source", String(20), nullable=False, comment="import or correction"),
+    Column("request_id", Integer, nullable=True, comment="the request a staff correction came from"),
+    Column("weight", Float, nullable=False, server_default="1"),
+    Column("imported_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ix_complaints_labelled_tenant", complaints_labelled.c.tenant_id)
+
+complaints_models = Table(
+    "complaints_models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("version", Integer, nullable=False),
+    Column("model", LargeBinary, nullable=False, comment="Classifier.to_bytes(key=...), HMAC key in data_dir"),
+    Column("metrics", JSON, nullable=False),
+    Column("trained_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ix_complaints_models_tenant", complaints_models.c.tenant_id, complaints_models.c.version)
+
+NAMES_0002 = ("complaints_labelled", "complaints_models")
