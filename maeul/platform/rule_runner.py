@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,6 +37,7 @@ from maeul.platform.clock import now_ms
 
 log = logging.getLogger("maeul.rules")
 CACHE_SECONDS = 30.0
+MAX_COALESCED = 20_000  # device batches evaluated in one go when the rule thread is behind
 TIME_KINDS = {"no_data", "no_activity", "schedule"}
 BUILTIN_EVENT_KINDS = {"threshold", "range", "rate_of_change", "geofence", "all", "any"}
 
@@ -125,12 +127,25 @@ class RuleRunner:
             self._queue.put(batches)
 
     def _run_batches(self) -> None:
-        while True:
+        stopping = False
+        while not stopping:
             item = self._queue.get()
             if item is None:
                 return
+            batches = list(item)
+            # Everything committed meanwhile is evaluated together (in commit order): one transaction for all,
+            # so the rule thread keeps up however many small commits the writer makes.
+            while len(batches) < MAX_COALESCED:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batches.extend(more)
             try:
-                self.evaluate_batches(item)
+                self.evaluate_batches(batches)
             except Exception:  # one bad batch must not stop rule evaluation
                 log.exception("rule evaluation failed for a batch")
 
@@ -143,11 +158,12 @@ class RuleRunner:
         if not ruled:
             return 0
         profile_of = self._profiles_of(list(by_device))
+        known = self.rules_for_many([d for d in by_device if profile_of.get(d) in ruled])
         work: list[tuple[int, DeviceRules, list[Reading]]] = []
         for device_id, readings in by_device.items():
             if profile_of.get(device_id) not in ruled:
                 continue
-            device_rules = self.rules_for(device_id)
+            device_rules = known.get(device_id)
             if device_rules is None or not device_rules.rules:
                 continue
             readings.sort(key=lambda r: r.ts)
@@ -251,15 +267,30 @@ class RuleRunner:
                 )
 
     def rules_for(self, device_id: int) -> DeviceRules | None:
-        hit = self._cache.get(device_id)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-        with self.engine.connect() as conn:
-            tenant_id = conn.execute(select(devices.c.tenant_id).where(devices.c.id == device_id)).scalar()
-            value = DeviceRules(tenant_id, rule_repo.effective_rules(conn, device_id)) if tenant_id else None
-        with self._lock:
-            self._cache[device_id] = (time.monotonic() + CACHE_SECONDS, value)
-        return value
+        return self.rules_for_many([device_id]).get(device_id)
+
+    def rules_for_many(self, device_ids: list[int]) -> dict[int, DeviceRules | None]:
+        """The devices' effective rules, cached; the expired and missing ones are read together in bulk."""
+        now = time.monotonic()
+        out: dict[int, DeviceRules | None] = {}
+        missing: list[int] = []
+        for device_id in device_ids:
+            hit = self._cache.get(device_id)
+            if hit is not None and hit[0] > now:
+                out[device_id] = hit[1]
+            else:
+                missing.append(device_id)
+        if missing:
+            with self.engine.connect() as conn:
+                found = rule_repo.effective_rules_many(conn, missing)
+            # Entries expire at spread-out times, so that a whole fleet is never re-read at the same moment.
+            expires = time.monotonic() + CACHE_SECONDS * (0.75 + 0.5 * random.random())
+            loaded = {d: DeviceRules(*found[d]) if d in found else None for d in missing}
+            with self._lock:
+                for device_id, value in loaded.items():
+                    self._cache[device_id] = (expires, value)
+            out.update(loaded)
+        return out
 
     # --- on the clock ---------------------------------------------------------------------------------------
 
@@ -276,8 +307,9 @@ class RuleRunner:
         count = 0
         with self.engine.connect() as conn:
             last = _last_values(conn, candidates)
+        known = self.rules_for_many(candidates)
         for device_id in candidates:
-            device_rules = self.rules_for(device_id)
+            device_rules = known.get(device_id)
             if device_rules is None or not any(needs_ticks(r) for r in device_rules.rules):
                 continue
             values = last.get(device_id, {})

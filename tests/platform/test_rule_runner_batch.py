@@ -52,3 +52,39 @@ def test_a_batch_of_many_devices_raises_each_alarm_once_and_keeps_each_state(eng
     assert runner.evaluate_batches(batch(2, cooled)) == len(hot)
     with engine.connect() as conn:
         assert alarms.list_alarms(conn, "namyangju", active=True) == []
+
+
+def test_rules_of_many_devices_read_in_bulk_are_those_read_one_by_one(engine: Engine) -> None:
+    """Profiles, a household's overrides, a device's own override, a disabled rule: the bulk read agrees."""
+    with engine.begin() as conn:
+        accounts.create_tenant(conn, "namyangju", "남양주시")
+        keys = [{"key": "temperature", "type": "number"}, {"key": "motion", "type": "number"}]
+        room = devices.create_profile(conn, "namyangju", "room", keys)
+        plain = devices.create_profile(conn, "namyangju", "plain", keys)
+        devices.create_profile(conn, "namyangju", "bare", keys)
+        heat = {"kind": "threshold", "key": "temperature", "op": ">", "value": 30}
+        silent = {"kind": "no_data", "silent_s": 600}
+        hot = rules.create_rule(
+            conn, "namyangju", room["id"], name="heat", alarm_type="heat", severity="major", condition=heat
+        )
+        quiet = rules.create_rule(
+            conn, "namyangju", room["id"], name="silent", alarm_type="silent", severity="minor", condition=silent
+        )
+        rules.create_rule(
+            conn, "namyangju", plain["id"], name="heat", alarm_type="heat", severity="minor", condition=heat
+        )
+        ids = [
+            devices.create_device(conn, "namyangju", f"d{n}", profile=("room", "plain", "bare")[n % 3])[0]["id"]
+            for n in range(12)
+        ]
+        home = rules.create_entity(conn, "namyangju", "household", "home")
+        rules.set_entity_devices(conn, "namyangju", home["id"], ids[:6])
+        rules.set_override(conn, "namyangju", hot["id"], "entity", home["id"], {"condition": {"value": 27}}, None)
+        rules.set_override(conn, "namyangju", hot["id"], "device", ids[3], {"condition": {"value": 25}}, None)
+        rules.set_override(conn, "namyangju", quiet["id"], "device", ids[0], {}, False)
+        one_by_one = {d: rules.effective_rules(conn, d) for d in ids}
+        bulk = rules.effective_rules_many(conn, [*ids, 999_999])
+    assert 999_999 not in bulk
+    assert {d: r for d, (_tenant, r) in bulk.items()} == one_by_one
+    assert {tenant for tenant, _ in bulk.values()} == {"namyangju"}
+    assert one_by_one[ids[3]] != one_by_one[ids[6]] and one_by_one[ids[2]] == []
