@@ -31,6 +31,12 @@ def _api_router() -> APIRouter:
     return router
 
 
+def _page_router() -> APIRouter:
+    from maeul.services.complaints.pages import router
+
+    return router()
+
+
 def _demo(platform: Platform, context: DemoContext) -> list[str]:
     from maeul.services.complaints.config_repo import create_key, get_settings, list_keys
     from maeul.services.complaints.setup import seed_categories
@@ -64,6 +70,8 @@ SERVICE = Service(
     title_en="Civic complaints",
     migrations=HERE / "migrations",
     api_router=_api_router,
+    page_router=_page_router,
+    templates=HERE / "templates",
     nav=(
         NavItem("console", "/console/complaints/", "민원 처리", "Complaints", permission="read", order=40),
         NavItem("portal", "/portal/complaints/", "민원 신청", "Report a problem", order=40),
