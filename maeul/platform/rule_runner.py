@@ -37,6 +37,7 @@ from maeul.platform.clock import now_ms
 
 log = logging.getLogger("maeul.rules")
 CACHE_SECONDS = 30.0
+STEP_CHUNK = 2_000  # devices stepped in one transaction
 MAX_COALESCED = 20_000  # device batches evaluated in one go when the rule thread is behind
 TIME_KINDS = {"no_data", "no_activity", "schedule"}
 BUILTIN_EVENT_KINDS = {"threshold", "range", "rate_of_change", "geofence", "all", "any"}
@@ -168,19 +169,27 @@ class RuleRunner:
                 continue
             readings.sort(key=lambda r: r.ts)
             work.append((device_id, device_rules, readings))
-        try:
-            return self._step_devices(work)
-        except Exception:  # e.g. a database error on one alarm: each device again in a transaction of its own
-            log.warning("rule evaluation of %d devices failed as a whole; evaluating one by one", len(work))
-            count = 0
-            for device_id, device_rules, readings in work:
+        return self._step_all_or_each(list(work))
+
+    def _step_all_or_each(self, work: list[tuple[int, DeviceRules, list[Reading] | Tick]]) -> int:
+        """Step the devices in transactions of up to ``STEP_CHUNK`` devices; should one fail (e.g. a database
+        error on one alarm), each of its devices again in a transaction of its own."""
+        count = 0
+        for start in range(0, len(work), STEP_CHUNK):
+            chunk = work[start : start + STEP_CHUNK]
+            try:
+                count += self._step_devices(chunk)
+                continue
+            except Exception:
+                log.warning("rule evaluation of %d devices failed as a whole; evaluating one by one", len(chunk))
+            for device_id, device_rules, event in chunk:
                 try:
-                    count += self._step_device(device_id, device_rules, readings)
+                    count += self._step_device(device_id, device_rules, event)
                 except Exception:
                     log.exception("rule evaluation failed for device %s", device_id)
-            return count
+        return count
 
-    def _step_devices(self, work: list[tuple[int, DeviceRules, list[Reading]]]) -> int:
+    def _step_devices(self, work: list[tuple[int, DeviceRules, list[Reading] | Tick]]) -> int:
         """Step many devices in one transaction: their states read and written in bulk (the devices' locks are
         taken first, in id order, so the tick thread, which takes one lock then a transaction, never waits on
         us while holding what we wait for)."""
@@ -194,12 +203,12 @@ class RuleRunner:
             with self.engine.begin() as conn:
                 states = rule_repo.load_states_many(conn, [w[0] for w in work])
                 changed: dict[int, dict[str, RuleState]] = {}
-                for device_id, device_rules, readings in work:
+                for device_id, device_rules, event in work:
                     old = states.get(device_id, {})
                     try:
-                        new_states, transitions = step_all(device_rules.rules, old, readings, self.clock())
-                    except Exception:  # a faulty rule kind: this device's readings are skipped, the rest go on
-                        log.exception("rules of device %s failed on %d readings", device_id, len(readings))
+                        new_states, transitions = step_all(device_rules.rules, old, event, self.clock())
+                    except Exception:  # a faulty rule kind: this device's event is skipped, the rest go on
+                        log.exception("rules of device %s failed", device_id)
                         continue
                     changed[device_id] = {k: v for k, v in new_states.items() if old.get(k) != v}
                     self._apply(conn, device_rules.tenant_id, device_id, transitions)
@@ -304,18 +313,18 @@ class RuleRunner:
     def tick(self, now: int) -> int:
         """Evaluate time-based rules for the devices whose state may have changed; returns transitions."""
         candidates = self.tick_candidates(now)
-        count = 0
         with self.engine.connect() as conn:
             last = _last_values(conn, candidates)
         known = self.rules_for_many(candidates)
+        work: list[tuple[int, DeviceRules, list[Reading] | Tick]] = []
         for device_id in candidates:
             device_rules = known.get(device_id)
             if device_rules is None or not any(needs_ticks(r) for r in device_rules.rules):
                 continue
             values = last.get(device_id, {})
             seen = max((r.ts for r in values.values()), default=None)
-            count += self._step_device(device_id, device_rules, Tick(now, seen, values))
-        return count
+            work.append((device_id, device_rules, Tick(now, seen, values)))
+        return self._step_all_or_each(work)
 
     def tick_candidates(self, now: int) -> list[int]:
         """Devices to tick: with a no-data rule only those whose silence starts or ends (the fast path over
