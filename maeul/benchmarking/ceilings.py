@@ -38,6 +38,7 @@ from maeul.benchmarking.mqtt_wire import PUBLISH, WireClient, puback_packets, pu
 from maeul.benchmarking.progress import NoProgress, Progress
 from maeul.benchmarking.publisher import Client, PublisherGroup
 from maeul.benchmarking.workload import RETENTION_DAYS, TENANT, keys_for
+from maeul.platform.settings import DEFAULT_INGEST_BATCH_ROWS
 from maeul.testing.mosquitto import wait_until
 
 SQLITE_INSERT = (
@@ -87,7 +88,7 @@ def insert_ceiling(
     *,
     devices: int = 1000,
     readings: int = 4,
-    batch_rows: int = 5000,
+    batch_rows: int = DEFAULT_INGEST_BATCH_ROWS,
     progress: Progress | None = None,
 ) -> InsertCeiling:
     """Raw batched inserts into a fresh, migrated database for about ``seconds`` of database time."""

@@ -42,7 +42,7 @@ from maeul.benchmarking.workload import TENANT, keys_for, markers
 from maeul.platform.app import Platform
 from maeul.platform.gc_tuning import tune_for_ingest
 from maeul.platform.ingest_workers import IngestWorkers
-from maeul.platform.settings import Settings
+from maeul.platform.settings import DEFAULT_INGEST_BATCH_ROWS, Settings
 
 DEFAULT_RECEIVE_MAXIMUM: int = Settings.model_fields["mqtt_receive_maximum"].default
 CONTROL_INTERVAL_S = 0.005
@@ -57,7 +57,7 @@ class IngestOptions:
     devices: int = 1000
     publishers: int = 2
     readings: int = 4
-    batch_rows: int = 5000  # Settings.ingest_batch_rows
+    batch_rows: int = DEFAULT_INGEST_BATCH_ROWS  # Settings.ingest_batch_rows
     queue_rows: int = 200_000  # Settings.ingest_queue_rows
     batch_ms: int = 0  # Settings.ingest_batch_ms
     receive_maximum: int | None = None  # None: Platform.start() with the client's default

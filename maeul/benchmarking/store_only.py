@@ -20,6 +20,7 @@ from maeul.benchmarking.figures import InsertCeiling
 from maeul.benchmarking.progress import NoProgress, Progress
 from maeul.benchmarking.workload import RETENTION_DAYS, keys_for
 from maeul.core.readings import Reading
+from maeul.platform.settings import DEFAULT_INGEST_BATCH_ROWS
 
 TIMEZONE = "Asia/Seoul"
 
@@ -30,7 +31,7 @@ def store_throughput(
     *,
     devices: int = 1000,
     readings: int = 4,
-    batch_rows: int = 5000,
+    batch_rows: int = DEFAULT_INGEST_BATCH_ROWS,
     progress: Progress | None = None,
 ) -> InsertCeiling:
     """Rows/s of ``TelemetryStore.write`` + commit on a fresh database, for about ``seconds`` of write time."""

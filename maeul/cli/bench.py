@@ -18,6 +18,7 @@ from maeul.benchmarking.publisher import CLIENTS
 from maeul.benchmarking.report import render, write_json
 from maeul.benchmarking.rich_progress import RichProgress
 from maeul.benchmarking.runner import BenchOptions, check_prerequisites, run_benchmarks
+from maeul.platform.settings import DEFAULT_INGEST_BATCH_ROWS
 
 STORE_CHOICES = ("sqlite", "postgres", "both")
 
@@ -70,7 +71,9 @@ def register(app: typer.Typer, defaults: Defaults = SHORT, name: str = "bench") 
         devices: Annotated[int, typer.Option(min=1, help="Devices created and published for")] = 1000,
         publishers: Annotated[int, typer.Option(min=1, help="Publisher processes (paho, QoS 1)")] = 2,
         readings: Annotated[int, typer.Option(min=1, max=8, help="Readings per message")] = 4,
-        batch_rows: Annotated[int, typer.Option(min=1, help="MAEUL_INGEST_BATCH_ROWS of the platform")] = 5000,
+        batch_rows: Annotated[
+            int, typer.Option(min=1, help="MAEUL_INGEST_BATCH_ROWS of the platform")
+        ] = DEFAULT_INGEST_BATCH_ROWS,
         queue_rows: Annotated[int, typer.Option(min=1000, help="MAEUL_INGEST_QUEUE_ROWS of the platform")] = 200_000,
         batch_ms: Annotated[int, typer.Option(min=0, help="MAEUL_INGEST_BATCH_MS of the platform")] = 0,
         receive_maximum: Annotated[

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,12 @@ from maeul.platform.settings import Settings
 
 log = logging.getLogger("maeul.ingest")
 CACHE_SECONDS = 30.0
+
+
+def _expiry() -> float:
+    """When a cached device expires: 30 s on average, spread so that devices first seen together (at start)
+    are not all looked up again in the same instant (a burst of queries, a latency spike every 30 s)."""
+    return time.monotonic() + CACHE_SECONDS * (0.5 + random.random())
 
 
 class IngestBusy(RuntimeError):
@@ -69,7 +76,7 @@ class DeviceCache:
         with self.engine.connect() as conn:
             ctx = device_context(conn, token=token)
         with self._lock:
-            self._by_token[token] = (time.monotonic() + CACHE_SECONDS, ctx)
+            self._by_token[token] = (_expiry(), ctx)
         return ctx
 
     def by_id(self, tenant_id: str, device_id: int) -> DeviceContext | None:
@@ -79,7 +86,7 @@ class DeviceCache:
         with self.engine.connect() as conn:
             ctx = device_context(conn, device_id=device_id, tenant_id=tenant_id)
         with self._lock:
-            self._by_id[(tenant_id, device_id)] = (time.monotonic() + CACHE_SECONDS, ctx)
+            self._by_id[(tenant_id, device_id)] = (_expiry(), ctx)
         return ctx
 
     def invalidate(self, device_id: int | None = None) -> None:
@@ -170,7 +177,6 @@ class IngestService:
         rows = max(1, len(batch.readings)) if batch is not None else 1
         if not self.budget.acquire(rows, timeout=timeout):
             raise IngestBusy("the write buffer is full; retry shortly")
-        self.metrics.queue_rows.set(self.budget.used)
         self._queue.put(_Pending(batch, letter, rows, done, result, origin))
 
     def submit_http(self, token: str, payload: bytes, timeout: float = 10.0) -> IngestResult | None:
@@ -257,6 +263,7 @@ class IngestService:
             if first is None:
                 break
             batch, stop = self._collect(first)
+            self.metrics.queue_rows.set(self.budget.used)  # the gauge: per batch, not per message
             self._write_with_retry(batch)
             for item in batch:
                 self.budget.release(item.rows)

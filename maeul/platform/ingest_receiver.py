@@ -49,6 +49,7 @@ STOP = "q"  # (STOP,): finish what was handed over, then disconnect and exit
 STOP_DRAIN_S = 15.0  # at most this long, after STOP, waiting for the writer to commit what it was handed
 STATE_POLL_S = 0.25
 SEND_MAX = 5000  # records per pipe message at most
+SEND_LINGER_S = 0.001
 
 
 def client_id_for(base: str, index: int) -> str:
@@ -121,12 +122,13 @@ class ReceiverSink:
             return not self._pending
 
     def send_loop(self, conn: Connection) -> None:
-        """Forward the outbox to the writer; what piles up during one send goes in the next (no timer)."""
+        """Forward the outbox to the writer, what arrived within a millisecond of the first in one send."""
         outbox = self.outbox
         while True:
             item = outbox.get()
             if item is None:
                 return
+            time.sleep(SEND_LINGER_S)  # let a few more come: one send for many instead of a wake-up each
             records = [item]
             stop = False
             while len(records) < SEND_MAX:

@@ -14,13 +14,12 @@ class RowBudget:
     def acquire(self, rows: int, timeout: float | None = None) -> bool:
         """Reserve room for ``rows``; an oversized message is admitted alone when the buffer is empty."""
         with self._cond:
-            return self._cond.wait_for(
+            if not (self.used == 0 or self.used + rows <= self.capacity) and not self._cond.wait_for(
                 lambda: self.used == 0 or self.used + rows <= self.capacity, timeout=timeout
-            ) and self._take(rows)
-
-    def _take(self, rows: int) -> bool:
-        self.used += rows
-        return True
+            ):
+                return False
+            self.used += rows
+            return True
 
     def release(self, rows: int) -> None:
         with self._cond:

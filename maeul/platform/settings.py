@@ -10,6 +10,10 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 ENV_PREFIX = "MAEUL_"
+# Largest write batch (group commit takes what is queued, up to this). Large enough that a batch holds several
+# readings of each (device, key), so that the latest-value and rollup upserts are few per stored row: on
+# PostgreSQL the store's server time per row is about 2.6 times lower at 20,000 than at 5,000 (issue 2).
+DEFAULT_INGEST_BATCH_ROWS = 20_000
 
 
 class ConfigError(ValueError):
@@ -43,7 +47,7 @@ class Settings(BaseModel):
     log_json: bool = True
     default_retention_days: int = Field(default=365, ge=1)
     ingest_queue_rows: int = Field(default=200_000, ge=1000, description="Rows buffered before back-pressure.")
-    ingest_batch_rows: int = Field(default=5_000, ge=1)
+    ingest_batch_rows: int = Field(default=DEFAULT_INGEST_BATCH_ROWS, ge=1, description="Largest write batch.")
     ingest_batch_ms: int = Field(default=0, ge=0, description="Extra wait to grow a batch (0: group commit).")
     ingest_workers: int = Field(
         default=0,
