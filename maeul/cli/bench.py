@@ -58,6 +58,9 @@ def register(app: typer.Typer, defaults: Defaults = SHORT, name: str = "bench") 
 
     @app.command(name=name)
     def bench(
+        mode: Annotated[
+            str, typer.Argument(help="ingest (the default), or alerts: alert latency and no-data ticks (issue 3)")
+        ] = "ingest",
         store: Annotated[str, typer.Option(help="sqlite, postgres or both")] = defaults.store,
         seconds: Annotated[
             float, typer.Option(min=0.5, help="Sustained phase after its warm-up (the recorded figure: 300)")
@@ -94,9 +97,35 @@ def register(app: typer.Typer, defaults: Defaults = SHORT, name: str = "bench") 
         ] = 0,
         ceilings: Annotated[bool, typer.Option(help="Measure the ceilings (--no-ceilings: only Maeul)")] = True,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON")] = None,
+        capacity: Annotated[
+            float | None, typer.Option(min=1, help="alerts: end-to-end msg/s (default: benchmarks/results)")
+        ] = None,
+        nodata_devices: Annotated[int, typer.Option(min=1, help="alerts: devices of the no-data tick")] = 200_000,
+        load_rules: Annotated[bool, typer.Option(help="alerts: load devices have a (never firing) rule")] = True,
     ) -> None:
-        """Measure MQTT ingestion end to end against raw inserts and the broker, on this machine."""
+        """Measure MQTT ingestion end to end against raw inserts and the broker, on this machine
+        (``maeul bench alerts``: alert latency at half capacity and no-data ticks; see docs/performance.md)."""
         progress_console = Console(stderr=True)
+        if mode == "alerts":
+            from maeul.benchmarking import alert_cli
+            from maeul.benchmarking.alert_e2e import AlertOptions
+            from maeul.benchmarking.alert_nodata import NoDataOptions
+
+            latency = AlertOptions(
+                seconds=seconds,
+                devices=devices,
+                publishers=publishers,
+                load_rules=load_rules,
+                publisher="paho" if publisher == "paho" else "lean",
+            )
+            no_data = NoDataOptions(devices=nodata_devices, silent=min(200, nodata_devices))
+            stores = alert_cli.choose_stores(store, progress_console)
+            alert_options = alert_cli.AlertBenchOptions(stores, latency, no_data, capacity=capacity)
+            alert_cli.run_and_print(alert_options, json_out)
+            return
+        if mode != "ingest":
+            progress_console.print("[red]the mode is ingest or alerts[/]")
+            raise typer.Exit(2)
         chosen = _stores(store, progress_console)
         if publisher not in CLIENTS:
             progress_console.print(f"[red]--publisher must be one of {', '.join(CLIENTS)}[/]")

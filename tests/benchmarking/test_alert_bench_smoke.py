@@ -1,0 +1,74 @@
+"""The alert benchmarks run for a moment and produce complete figures (no timing is asserted: speed is measured
+by ``benchmarks/alert_latency.py`` and recorded in docs/performance.md)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+from rich.console import Console
+
+from maeul.benchmarking.alert_cli import capacity_from_results
+from maeul.benchmarking.alert_e2e import AlertOptions, run_alert_latency
+from maeul.benchmarking.alert_nodata import NoDataOptions, run_no_data
+from maeul.benchmarking.alert_report import AlertReport, as_json, render
+from maeul.testing.databases import postgres_available
+from maeul.testing.mosquitto import MosquittoNotFoundError, find_mosquitto
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TINY = AlertOptions(seconds=2.0, warmup_s=1.0, devices=30, publishers=1, trigger_devices=3, drain_s=30.0)
+
+
+@pytest.fixture
+def mosquitto() -> None:
+    try:
+        find_mosquitto()
+    except MosquittoNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def postgres() -> None:
+    problem = postgres_available()
+    if problem is not None:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL must be reachable in CI: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+
+
+@pytest.mark.mqtt
+def test_alert_latency_matches_every_alarm_to_its_webhook(mosquitto: None) -> None:
+    run = run_alert_latency("sqlite", 100.0, "test", TINY)
+    assert run.triggers >= 5
+    assert run.delivered == run.triggers and run.missing == 0 and run.duplicates == 0
+    assert 0 < run.p50_ms <= run.p95_ms <= run.p99_ms <= run.max_ms
+    assert run.offered_messages_per_s == 50.0
+
+
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_no_data_ticks_raise_and_clear_the_silent_devices(store: str, request: pytest.FixtureRequest) -> None:
+    if store == "postgres":
+        request.getfixturevalue("postgres")
+    run = run_no_data(store, NoDataOptions(devices=300, silent=7, ticks=2))  # type: ignore[arg-type]
+    assert run.devices == 300 and run.latest_rows == 1200
+    assert len(run.steady_ms) == 2
+    assert run.raised == run.silent == run.cleared == run.active_alarms == 7
+    report = AlertReport("2026-11-23", {"cores": "2"}, {}, no_data=[run])
+    text = io.StringIO()
+    render(report, Console(file=text, width=250))
+    assert "no-data tick" in text.getvalue()
+    assert orjson.loads(orjson.dumps(as_json(report)))["table"]
+
+
+def test_capacity_comes_from_the_newest_results_file(tmp_path: Path) -> None:
+    def stores(rate: float) -> dict[str, object]:
+        return {"stores": [{"store": "sqlite", "ingest": {"sustained": {"messages_per_s": rate}}}]}
+
+    (tmp_path / "2026-11-01-run.json").write_bytes(orjson.dumps(stores(1000.0)))
+    (tmp_path / "2026-11-02-run.json").write_bytes(orjson.dumps(stores(1500.0)))
+    (tmp_path / "2026-11-03-alerts.json").write_bytes(orjson.dumps({"latency": []}))
+    assert capacity_from_results("sqlite", tmp_path) == (1500.0, "end-to-end figure of 2026-11-02-run.json")
+    assert capacity_from_results("postgres", tmp_path) is None
