@@ -210,9 +210,17 @@ def test_console_end_to_end(site: Site, page: Any) -> None:
         ("12-users", "/console/admin/users"),
         ("13-profiles", "/console/admin/profiles"),
         ("14-notifications", "/console/admin/notifications"),
+        ("15-profile-new", "/console/admin/profiles/new"),
     ):
         page.goto(f"{url}{path}")
         check_accessibility(page, name)
+    page.goto(f"{url}/console/admin/profiles")
+    page.get_by_role("link", name="Aown-sensor").click()
+    page.wait_for_selector("#r-condition")
+    check_accessibility(page, "16-profile-edit")
+    page.get_by_role("link", name="Aown-hot").click()
+    page.wait_for_selector("#o-params")
+    check_accessibility(page, "17-rule-edit")
     bad.unlink()
     good.unlink()
 

@@ -1186,6 +1186,138 @@ WEB_ROUTES: dict[tuple[str, str], RouteSpec] = {
         _page("/console/admin/notifications"),
         lambda a, b: [Req("GET", "/console/admin/notifications", expect=status(200))],
     ),
+    # Profiles, rules and overrides edited from the console (maeul/web/routes/console_profiles.py), and the
+    # portal's public Web Push key (the public half of each tenant's VAPID key pair).
+    ("GET", "/portal/push/vapid-public-key"): RouteSpec(
+        "public",
+        lambda w: Req("GET", f"/portal/push/vapid-public-key?tenant={w.tenant.id}", headers={}, expect=status(200)),
+    ),
+    ("GET", "/console/admin/profiles/new"): RouteSpec(
+        "devices",
+        _page("/console/admin/profiles/new"),
+        lambda a, b: [Req("GET", "/console/admin/profiles/new", expect=status(200))],
+    ),
+    ("POST", "/console/admin/profiles/new"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", "/console/admin/profiles/new", json={"name": "web-role-test"}, expect=status(200)),
+        lambda a, b: [
+            Req(
+                "POST",
+                "/console/admin/profiles/new",
+                json={"name": b.profile["name"]},
+                expect=status(200, 409),  # 409 when the API's own test already made this name in A
+                echo=True,
+                reuses_name=True,
+            )
+        ],
+    ),
+    ("GET", "/console/admin/profiles/{profile_id}"): RouteSpec(
+        "devices",
+        lambda w: Req("GET", f"/console/admin/profiles/{w.profile['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/console/admin/profiles/{b.profile['id']}")],
+    ),
+    ("POST", "/console/admin/profiles/{profile_id}"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "POST", f"/console/admin/profiles/{w.spare_profile['id']}", json={"name": "x"}, expect=status(200)
+        ),
+        lambda a, b: [
+            Req("POST", f"/console/admin/profiles/{b.profile['id']}", json={"name": "hijacked"}),
+            Req("POST", f"/console/admin/profiles/{b.spare_profile['id']}", json={"name": "hijacked", "key_0": "x"}),
+        ],
+    ),
+    ("POST", "/console/admin/profiles/{profile_id}/rules"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "POST",
+            f"/console/admin/profiles/{w.profile['id']}/rules",
+            json={
+                "name": "web",
+                "alarm_type": "t",
+                "severity": "minor",
+                "condition": '{"kind": "no_data", "silent_s": 60}',
+            },
+            expect=status(200),
+        ),
+        lambda a, b: [
+            Req(
+                "POST",
+                f"/console/admin/profiles/{b.profile['id']}/rules",
+                json={
+                    "name": "x",
+                    "alarm_type": "t",
+                    "severity": "minor",
+                    "condition": '{"kind": "no_data", "silent_s": 60}',
+                },
+            )
+        ],
+    ),
+    ("GET", "/console/admin/rules/{rule_id}"): RouteSpec(
+        "devices",
+        lambda w: Req("GET", f"/console/admin/rules/{x(w).rule['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/console/admin/rules/{x(b).rule['id']}")],
+    ),
+    ("POST", "/console/admin/rules/{rule_id}/edit"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "POST",
+            f"/console/admin/rules/{x(w).spare_rule['id']}/edit",
+            json={
+                "name": "x",
+                "alarm_type": "t",
+                "severity": "minor",
+                "condition": '{"kind": "no_data", "silent_s": 60}',
+            },
+            expect=status(200),
+        ),
+        lambda a, b: [
+            Req(
+                "POST",
+                f"/console/admin/rules/{x(b).rule['id']}/edit",
+                json={
+                    "name": "x",
+                    "alarm_type": "t",
+                    "severity": "minor",
+                    "condition": '{"kind": "no_data", "silent_s": 9}',
+                },
+            )
+        ],
+    ),
+    ("POST", "/console/admin/rules/{rule_id}/delete"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", f"/console/admin/rules/{x(w).spare_rule['id']}/delete", expect=status(200)),
+        lambda a, b: [Req("POST", f"/console/admin/rules/{x(b).spare_rule['id']}/delete")],
+    ),
+    ("POST", "/console/admin/rules/{rule_id}/overrides"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "POST",
+            f"/console/admin/rules/{x(w).rule['id']}/overrides",
+            json={"target_kind": "device", "target_id": str(w.spare_device["id"])},
+            expect=status(200),
+        ),
+        lambda a, b: [
+            Req(
+                "POST",
+                f"/console/admin/rules/{x(b).rule['id']}/overrides",
+                json={"target_kind": "device", "target_id": str(a.device["id"]), "enabled": "false"},
+            ),
+            Req(
+                "POST",
+                f"/console/admin/rules/{x(a).rule['id']}/overrides",
+                json={"target_kind": "device", "target_id": str(b.device["id"]), "enabled": "false"},
+                expect=status(404, 422),
+            ),
+        ],
+    ),
+    ("POST", "/console/admin/rule-overrides/{override_id}/delete"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", f"/console/admin/rule-overrides/{x(w).spare_override['id']}/delete", expect=status(200)),
+        lambda a, b: [
+            Req("POST", f"/console/admin/rule-overrides/{x(b).override['id']}/delete"),
+            Req("POST", f"/console/admin/rule-overrides/{x(b).spare_override['id']}/delete"),
+        ],
+    ),
 }
 ROUTES.update(WEB_ROUTES)
 
