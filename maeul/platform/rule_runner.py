@@ -211,6 +211,7 @@ class RuleRunner:
                         log.exception("rules of device %s failed", device_id)
                         continue
                     changed[device_id] = {k: v for k, v in new_states.items() if old.get(k) != v}
+                    transitions = shared_alarms(device_rules.rules, old, transitions)
                     self._apply(conn, device_rules.tenant_id, device_id, transitions)
                     count += len(transitions)
                 rule_repo.save_states_many(conn, changed)
@@ -222,6 +223,7 @@ class RuleRunner:
             new_states, transitions = step_all(device_rules.rules, states, event, self.clock())
             changed = {k: v for k, v in new_states.items() if states.get(k) != v}
             rule_repo.save_states(conn, device_id, changed)
+            transitions = shared_alarms(device_rules.rules, states, transitions)
             self._apply(conn, device_rules.tenant_id, device_id, transitions)
         return len(transitions)
 
@@ -401,6 +403,34 @@ def _silence_rows(
         query = base.where(devices.c.id.in_(still_open[start : start + 500]), devices.c.profile_id.in_(list(silence)))
         out.update((r[0], (r[0], r[1], r[2])) for r in conn.execute(query))
     return list(out.values())
+
+
+def shared_alarms(
+    rules_: Sequence[Rule], before: dict[str, RuleState], transitions: list[Transition]
+) -> list[Transition]:
+    """Rules of a device that share an alarm type share its one alarm (one active alarm per originator and
+    type): in time order, a raise while another of them holds the alarm open repeats it, and a clear only clears
+    once none of them holds it any more. ``before``: the rules' states before this event."""
+    types = [r.alarm_type for r in rules_]
+    if len(set(types)) == len(types):
+        return transitions
+    holding: dict[str, int] = {}
+    for rule in rules_:
+        state = before.get(rule.id)
+        if state is not None and state.is_open:
+            holding[rule.alarm_type] = holding.get(rule.alarm_type, 0) + 1
+    out: list[Transition] = []
+    # Raises before clears at the same instant: an alarm handed from one rule to the next stays open.
+    for t in sorted(transitions, key=lambda t: (t.start_ts, 0) if isinstance(t, Raised) else (t.end_ts, 1)):
+        if isinstance(t, Raised):
+            holding[t.alarm_type] = holding.get(t.alarm_type, 0) + 1
+            out.append(t)
+        else:
+            left = holding.get(t.alarm_type, 0) - 1
+            holding[t.alarm_type] = max(left, 0)
+            if left <= 0:
+                out.append(t)
+    return out
 
 
 def _last_values(conn: Connection, device_ids: list[int]) -> dict[int, dict[str, Reading]]:

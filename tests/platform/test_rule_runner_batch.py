@@ -88,3 +88,32 @@ def test_rules_of_many_devices_read_in_bulk_are_those_read_one_by_one(engine: En
     assert {d: r for d, (_tenant, r) in bulk.items()} == one_by_one
     assert {tenant for tenant, _ in bulk.values()} == {"namyangju"}
     assert one_by_one[ids[3]] != one_by_one[ids[6]] and one_by_one[ids[2]] == []
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["reading by reading", "in one batch"])
+def test_two_rules_of_one_alarm_type_share_one_alarm_until_both_conditions_end(engine: Engine, together: bool) -> None:
+    """One active alarm per originator and type (the spec): a second rule of the type repeats the alarm, and it
+    clears only when the last of the rules' conditions has ended."""
+    with engine.begin() as conn:
+        accounts.create_tenant(conn, "namyangju", "남양주시")
+        profile = devices.create_profile(conn, "namyangju", "room", [{"key": "temperature", "type": "number"}])
+        for name, severity, limit in (("warm", "minor", 26), ("hot", "major", 30)):
+            condition = {"kind": "threshold", "key": "temperature", "op": ">", "value": limit}
+            rules.create_rule(
+                conn, "namyangju", profile["id"], name=name, alarm_type="heat", severity=severity, condition=condition
+            )
+        device_id = devices.create_device(conn, "namyangju", "home-1", profile="room")[0]["id"]
+    runner = RuleRunner(engine, [], clock=lambda: T0 + 60_000)
+    values = [27.0, 32.0, 28.0, 25.0]  # warm raises; hot joins; hot ends (warm holds); warm ends
+    readings = [Reading("temperature", T0 + i * 1000, v) for i, v in enumerate(values)]
+    steps = [readings] if together else [[r] for r in readings]
+    for step in steps:
+        runner.evaluate_batches([DeviceBatch(device_id, 365, "Asia/Seoul", step)])
+        if not together and step[0].value == 28.0:
+            with engine.connect() as conn:
+                [alarm] = alarms.list_alarms(conn, "namyangju", active=True)
+            assert alarm["severity"] == "major" and alarm["occurrences"] == 2, "hot repeated and upgraded it"
+    with engine.connect() as conn:
+        everything = alarms.list_alarms(conn, "namyangju")
+    [alarm] = everything
+    assert alarm["cleared"] and alarm["start_ts"] == T0 and alarm["end_ts"] == T0 + 3000
