@@ -20,6 +20,24 @@ def process_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime: fields 14 and 15 of stat(5)
 
 
+def _all_processes() -> dict[int, tuple[str, float]]:
+    """Every process's (name, CPU seconds) from /proc, for naming the busiest outsiders."""
+    out: dict[int, tuple[str, float]] = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return out
+    for entry in entries:
+        try:
+            text = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name = text[text.find("(") + 1 : text.rfind(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        out[int(entry)] = (name, (int(fields[11]) + int(fields[12])) / _TICKS)
+    return out
+
+
 def machine_cpu() -> tuple[float, float] | None:
     """(busy, total) CPU seconds of all cores since boot, or None without /proc/stat."""
     try:
@@ -44,6 +62,9 @@ class CpuMeter:
         self._start: dict[str, dict[int, float]] = {}
         self._machine: tuple[float, float] | None = None
         self._t0 = 0.0
+        self._everyone: dict[int, tuple[str, float]] = {}
+        # The busiest processes outside the groups ("name (pid)", % of one core): who else used the machine.
+        self.busiest_others: list[tuple[str, float]] = []
 
     def _sample(self) -> dict[str, dict[int, float]]:
         out: dict[str, dict[int, float]] = {}
@@ -54,6 +75,7 @@ class CpuMeter:
 
     def start(self) -> None:
         self._start = self._sample()
+        self._everyone = _all_processes()
         self._machine = machine_cpu()
         self._t0 = time.monotonic()
 
@@ -65,6 +87,14 @@ class CpuMeter:
             before = self._start.get(name, {})
             used = sum(seconds - before.get(pid, 0.0) for pid, seconds in pids.items())
             shares[name] = round(100.0 * used / wall, 1)
+        ours_pids = {pid for pids in end.values() for pid in pids} | {p for s in self._start.values() for p in s}
+        others = [
+            (f"{name} ({pid})", 100.0 * (seconds - self._everyone.get(pid, (name, 0.0))[1]) / wall)
+            for pid, (name, seconds) in _all_processes().items()
+            if pid not in ours_pids and pid != os.getpid()
+        ]
+        others.sort(key=lambda item: -item[1])
+        self.busiest_others = [(who, round(share, 1)) for who, share in others[:3] if share >= 5.0]
         machine = machine_cpu()
         if self._machine is not None and machine is not None:
             busy = machine[0] - self._machine[0]

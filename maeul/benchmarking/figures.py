@@ -59,6 +59,7 @@ class Sustained:
     gc_pause_s: float = 0.0  # time Maeul's process spent in the cyclic garbage collector
     gc_full_collections: int = 0
     slow_batches: int = 0  # batches whose transaction took over 1 s
+    busiest_others: list[tuple[str, float]] = field(default_factory=list)  # outside processes, % of a core
 
     @property
     def rows_per_s(self) -> float:
@@ -89,6 +90,7 @@ class Latency:
     mean_write_ms: float = 0.0
     slow_batches: int = 0
     gc_pause_s: float = 0.0
+    busiest_others: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass

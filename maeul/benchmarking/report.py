@@ -94,6 +94,12 @@ def _store_lines(figures: StoreFigures, report: BenchReport) -> list[Line]:
     return out
 
 
+def _outsiders(busiest: list[tuple[str, float]]) -> str:
+    if not busiest:
+        return ""
+    return "; busiest other processes (% of a core): " + ", ".join(f"{who} {share:g}" for who, share in busiest)
+
+
 def _workers(run: IngestRun) -> str:
     return f"{run.workers} ingest workers, " if run.workers else ""
 
@@ -248,7 +254,7 @@ def diagnostics(report: BenchReport) -> list[str]:
             f"publishers behind in {s.publisher_bound:.0%} of samples; "
             f"slowest 10 s: {s.slowest_10s_rows_per_s:,.0f} rows/s; GC pauses {s.gc_pause_s:.1f} s "
             f"({100 * s.gc_pause_s / s.seconds if s.seconds else 0:.1f}% of the time, "
-            f"{s.gc_full_collections} full); CPU %: {_cpu(s.cpu)}"
+            f"{s.gc_full_collections} full); CPU %: {_cpu(s.cpu)}{_outsiders(s.busiest_others)}"
         )
         if run.latency is not None:
             lat = run.latency
@@ -256,6 +262,7 @@ def diagnostics(report: BenchReport) -> list[str]:
                 f"{run.store} latency phase: mean batch {lat.mean_batch_rows:,.0f} rows, mean write "
                 f"{lat.mean_write_ms:,.1f} ms, {lat.slow_batches} over 1 s; GC pauses {lat.gc_pause_s:.1f} s; "
                 f"CPU %: {_cpu(lat.cpu)} (resolution: one {lat.poll_ms:g} ms poll + one query)"
+                f"{_outsiders(lat.busiest_others)}"
             )
             steps = ", ".join(f"{t:g}s: p50 {p50:,.0f}/max {worst:,.0f}" for t, _n, p50, worst in run.latency.timeline)
             if steps:

@@ -96,6 +96,17 @@ def test_end_to_end_with_paho_publishers_and_a_receive_maximum(mosquitto: None) 
     _check_run(run)
 
 
+@pytest.mark.mqtt
+def test_end_to_end_with_ingest_workers(mosquitto: None) -> None:
+    """Maeul with two MQTT receiver processes: the run accounts for their acknowledgements and CPU."""
+    from dataclasses import replace
+
+    run = run_ingest("sqlite", replace(TINY, workers=2))
+    assert run.workers == 2
+    _check_run(run)
+    assert "receivers" in run.sustained.cpu
+
+
 def _check_run(run: object) -> None:
     from maeul.benchmarking.figures import IngestRun
 
