@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection, select
 from starlette.datastructures import UploadFile
 
+from maeul.adapters.http.errors import ApiError
 from maeul.adapters.sql.accounts import Actor
 from maeul.adapters.sql.tables import departments
 from maeul.core.roles import Permission
@@ -46,7 +47,7 @@ def _handler(actor: Actor) -> None:
     from maeul.services.complaints.api import HANDLERS
 
     if actor.role not in HANDLERS:
-        raise handling.HandlingError(f"the {actor.role.value} role may not handle complaints", "처리 권한이 없습니다")
+        raise ApiError(403, "forbidden", f"the {actor.role.value} role may not handle complaints")
 
 
 def _open_nearby(conn: Connection, tenant_id: str, exclude: int | None = None) -> list[dict[str, Any]]:

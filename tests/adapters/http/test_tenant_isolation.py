@@ -1732,6 +1732,8 @@ def _b_request(b: World, action: str, body: Any) -> Req:
     return Req("POST", f"/api/v1/complaints/requests/{cp(b).request_id}/{action}", json=body)
 
 
+_LABELLED = "text,category,department\n도로가 패였어요,pothole,roads\n".encode()
+
 COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("GET", "/open311/v2/discovery.{fmt}"): RouteSpec(
         "public", lambda w: Req("GET", "/open311/v2/discovery.xml", expect=status(200))
@@ -1982,6 +1984,80 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
                 content_type="image/png",
             ),
         ],
+    ),
+    # complaints AI: labelled imports, per-tenant models, category corrections (maeul/services/complaints/ai_api.py)
+    ("POST", "/api/v1/complaints/labelled"): RouteSpec(
+        "tenant",
+        lambda w: Req("POST", "/api/v1/complaints/labelled", content=_LABELLED, expect=status(201)),
+        # stored in A only: the count of B is not told
+        lambda a, b: [Req("POST", "/api/v1/complaints/labelled", content=_LABELLED, expect=status(201))],
+    ),
+    ("GET", "/api/v1/complaints/labelled"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/complaints/labelled", expect=status(200)),
+        lambda a, b: [Req("GET", "/api/v1/complaints/labelled", expect=status(200))],
+    ),
+    ("GET", "/api/v1/complaints/models"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/complaints/models", expect=status(200)),
+        lambda a, b: [Req("GET", "/api/v1/complaints/models", expect=status(200), check=empty_list)],
+    ),
+    ("POST", "/api/v1/complaints/models/retrain"): RouteSpec(
+        "tenant",
+        # 422 while the tenant has too few labelled examples for a model
+        lambda w: Req("POST", "/api/v1/complaints/models/retrain", json={"folds": 0}, expect=status(201, 422)),
+        lambda a, b: [Req("POST", "/api/v1/complaints/models/retrain", json={"folds": 0}, expect=status(201, 422))],
+    ),
+    ("POST", "/api/v1/complaints/requests/{request_id}/category"): RouteSpec(
+        "complaints",
+        lambda w: _request_action("category", {"category_code": cp(w).category["code"], "retrain": False})(w),
+        lambda a, b: [_b_request(b, "category", {"category_code": cp(a).category["code"], "retrain": False})],
+    ),
+    # complaints pages (maeul/services/complaints/pages.py)
+    ("GET", "/console/complaints/"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/console/complaints/?overdue=false", expect=status(200)),
+        lambda a, b: [
+            Req(
+                "GET",
+                "/console/complaints/",
+                expect=status(200),
+                check=lambda r: f'/console/complaints/requests/{cp(b).request_id}"' not in r.text,
+            )
+        ],
+    ),
+    ("GET", "/console/complaints/requests/{request_id}"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"/console/complaints/requests/{cp(w).request_id}", expect=status(200)),
+        lambda a, b: [Req("GET", f"/console/complaints/requests/{cp(b).request_id}")],
+    ),
+    ("POST", "/console/complaints/requests/{request_id}/{action}"): RouteSpec(
+        "complaints",
+        lambda w: Req(
+            "POST",
+            f"/console/complaints/requests/{cp(w).spare_request_id}/assign",
+            json={"assignee_id": ""},
+            expect=status(200, 303, 422),
+        ),
+        lambda a, b: [
+            Req("POST", f"/console/complaints/requests/{cp(b).spare_request_id}/assign", json={"assignee_id": ""})
+        ],
+    ),
+    ("GET", "/portal/complaints/"): RouteSpec(
+        "public",
+        lambda w: Req("GET", f"/portal/complaints/?tenant={w.tenant.id}", headers={}, expect=status(200)),
+    ),
+    ("POST", "/portal/complaints/"): RouteSpec(
+        "public",
+        lambda w: Req(
+            "POST",
+            "/portal/complaints/",
+            json={"tenant": w.tenant.id, "service_code": "pothole", "description": "x", "lat": "37.6", "long": "127.2"},
+            headers=WEB_CSRF,
+            expect=status(200),
+        ),
+        # without the form's CSRF token nothing is stored
+        lambda a, b: [Req("POST", "/portal/complaints/", json={"tenant": b.tenant.id}, headers={}, expect=status(403))],
     ),
 }
 ROUTES.update(COMPLAINT_ROUTES)
