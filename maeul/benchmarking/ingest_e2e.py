@@ -87,6 +87,7 @@ def run_ingest(store: Store, options: IngestOptions | None = None, progress: Pro
                 ingest_workers=opts.workers,
                 mqtt_receive_maximum=opts.receive_maximum or DEFAULT_RECEIVE_MAXIMUM,
                 log_json=False,
+                log_level="WARNING",  # receiver processes log at this level (connects would clutter the output)
             )
             platform = Platform.create(settings)
             try:

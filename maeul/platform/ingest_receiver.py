@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -158,7 +159,7 @@ def _watch_subscription(client: MqttIngestClient, sink: ReceiverSink, stopped: t
 
 
 def run_receiver(settings: Settings, index: int, conn: Connection) -> None:
-    """The receiver process's main function (a ``multiprocessing`` spawn target)."""
+    """The receiver process's main function."""
     configure_logging(settings.log_level, settings.log_json)
     assert settings.mqtt_url is not None
     engine = make_engine(settings.resolved_database_url, pool_size=2)
@@ -216,3 +217,18 @@ def run_receiver(settings: Settings, index: int, conn: Connection) -> None:
     watcher.join(timeout=1.0)
     conn.close()
     engine.dispose()
+
+
+def main(argv: list[str]) -> None:
+    """``python -m maeul.platform.ingest_receiver FD INDEX``: FD is a socket to the writer's process, which
+    sends the settings first."""
+    conn = Connection(int(argv[1]))
+    try:
+        settings = conn.recv()
+    except (EOFError, OSError):
+        return
+    run_receiver(settings, int(argv[2]), conn)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -15,13 +15,19 @@ receiver's cache.
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import os
 import queue
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from functools import partial
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
+import maeul
 from maeul.adapters.mqtt.subscriber import MqttStartError
 from maeul.core.readings import Reading
 from maeul.platform import ingest_receiver as rx
@@ -36,27 +42,43 @@ RESTART_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 _CLOSE = None
 
 
+def _spawn(settings: Settings, index: int) -> tuple[Connection, subprocess.Popen[bytes]]:
+    """Start ``python -m maeul.platform.ingest_receiver`` with one end of a socket pair as its pipe.
+
+    A fresh interpreter running the receiver module alone (not ``multiprocessing``'s spawn, which would
+    import this program's main module again in the child: whatever started the platform - uvicorn, a
+    test runner, a script without a main guard - would run once more there). The settings go first.
+    """
+    ours, theirs = socket.socketpair()
+    package_root = str(Path(maeul.__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "maeul.platform.ingest_receiver", str(theirs.fileno()), str(index)],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+    finally:
+        theirs.close()
+    conn = Connection(ours.detach())
+    conn.send(settings)
+    return conn, process
+
+
 class _Receiver:
     """One receiver process and the two threads that talk to it."""
 
     def __init__(self, workers: IngestWorkers, index: int) -> None:
         self.index = index
         self.client_id = rx.client_id_for(workers.settings.mqtt_client_id, index)
-        context = multiprocessing.get_context("spawn")
-        self.conn, child_conn = context.Pipe(duplex=True)
-        self.process = context.Process(
-            target=rx.run_receiver,
-            args=(workers.settings, index, child_conn),
-            name=f"maeul-receiver-{index}",
-            daemon=True,
-        )
+        self.conn, self.process = _spawn(workers.settings, index)
         self.outbox: queue.SimpleQueue[int | tuple[Any, ...] | None] = queue.SimpleQueue()
         self.subscribed = False
         self.failed: str | None = None
         self.acked = 0
         self._workers = workers
-        self.process.start()
-        child_conn.close()
         self._bridge = threading.Thread(target=self._read, name=f"maeul-bridge-{index}", daemon=True)
         self._sender = threading.Thread(target=self._send, name=f"maeul-bridge-send-{index}", daemon=True)
         self._bridge.start()
@@ -138,12 +160,21 @@ class _Receiver:
     def command(self, message: tuple[Any, ...]) -> None:
         self.outbox.put(message)
 
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
     def join(self, timeout: float) -> None:
-        self.process.join(timeout)
-        if self.process.is_alive():
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
             log.warning("receiver %s did not stop in time; terminating it", self.client_id)
             self.process.terminate()
-            self.process.join(5.0)
+            try:
+                self.process.wait(5.0)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self._bridge.join(5.0)
         self._sender.join(5.0)
 
@@ -206,13 +237,13 @@ class IngestWorkers:
         restarts = [0] * len(self._receivers)
         while not self._stopping.wait(0.5):
             for slot, receiver in enumerate(self._receivers):
-                if receiver.process.is_alive() or self._stopping.is_set():
+                if receiver.alive or self._stopping.is_set():
                     continue
                 delay = RESTART_DELAYS_S[min(restarts[slot], len(RESTART_DELAYS_S) - 1)]
                 log.error(
                     "receiver %s exited (code %s, %s); starting it again in %.0fs",
                     receiver.client_id,
-                    receiver.process.exitcode,
+                    receiver.process.returncode,
                     receiver.failed or "no reason given",
                     delay,
                 )
@@ -252,4 +283,4 @@ class IngestWorkers:
 
     def pids(self) -> list[int]:
         """The receiver processes (for CPU accounting)."""
-        return [r.process.pid for r in self._receivers if r.process.pid is not None and r.process.is_alive()]
+        return [r.process.pid for r in self._receivers if r.alive]
