@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -49,14 +49,23 @@ class IngestResult:
     malformed: bool = False
 
 
+# Where a message came from (source, tenant, device, topic, payload): a tuple of plain values, which the
+# cyclic garbage collector stops tracking, rather than an object per queued message.
+Origin = tuple[str, str | None, int | None, str | None, bytes | str | None]
+
+
 @dataclass(slots=True)
 class _Pending:
     device: DeviceBatch | None
     letter: DeadLetter | None
     rows: int
-    done: Callable[[IngestResult], None]
-    result: IngestResult
-    origin: DeadLetter  # where the message came from, kept for a dead letter if storing it fails
+    done: Callable[[], None]  # called once the message's rows (or its dead letter) are committed
+    result: IngestResult | None  # what an HTTP caller reads afterwards (None for MQTT)
+    origin: Origin  # kept for a dead letter if storing the message fails
+
+
+def _nothing() -> None:
+    return None
 
 
 class DeviceCache:
@@ -169,9 +178,9 @@ class IngestService:
         self,
         batch: DeviceBatch | None,
         letter: DeadLetter | None,
-        origin: DeadLetter,
-        done: Callable[[IngestResult], None],
-        result: IngestResult,
+        origin: Origin,
+        done: Callable[[], None],
+        result: IngestResult | None,
         timeout: float | None,
     ) -> None:
         rows = max(1, len(batch.readings)) if batch is not None else 1
@@ -190,9 +199,9 @@ class IngestService:
             result.error = letter.reason
             result.malformed = letter.reason.startswith("malformed: ")
         finished = threading.Event()
-        origin = DeadLetter("http", "", 0, ctx.tenant_id, ctx.device_id, None, payload)
+        origin: Origin = ("http", ctx.tenant_id, ctx.device_id, None, payload)
         batch = DeviceBatch(ctx.device_id, ctx.retention_days, ctx.timezone, readings) if readings else None
-        self._enqueue(batch, letter, origin, lambda _r: finished.set(), result, timeout)
+        self._enqueue(batch, letter, origin, finished.set, result, timeout)
         self.metrics.messages.labels("http", "rejected" if result.error else "accepted").inc()
         if not finished.wait(timeout=max(timeout, 30.0)):
             raise IngestBusy("storing took too long; the data may still be written, retry is safe")
@@ -224,17 +233,15 @@ class IngestService:
     ) -> None:
         """Queue an MQTT message already parsed and validated (here, or by a receiver process)."""
         (self._mqtt_accepted if readings else self._mqtt_rejected).inc()
-        origin = DeadLetter("mqtt", "", 0, tenant_id, device_id, topic, payload)
+        origin: Origin = ("mqtt", tenant_id, device_id, topic, payload)
         batch = DeviceBatch(device_id, retention_days, timezone, readings) if readings else None
-        self._enqueue(batch, letter, origin, lambda _r: on_stored(), IngestResult(len(readings)), None)
+        self._enqueue(batch, letter, origin, on_stored, None, None)
 
     def reject_mqtt(self, topic: str, payload: bytes, reason: str, on_stored: Callable[[], None] | None = None) -> None:
         letter = DeadLetter("mqtt", reason, now_ms(), None, None, topic, payload)
         self._mqtt_rejected.inc()
         self.budget.acquire(1)
-        self._queue.put(
-            _Pending(None, letter, 1, lambda _r: on_stored() if on_stored else None, IngestResult(), letter)
-        )
+        self._queue.put(_Pending(None, letter, 1, on_stored or _nothing, None, ("mqtt", None, None, topic, payload)))
 
     # --- the writer ---------------------------------------------------------------------------------------
 
@@ -265,10 +272,10 @@ class IngestService:
             batch, stop = self._collect(first)
             self.metrics.queue_rows.set(self.budget.used)  # the gauge: per batch, not per message
             self._write_with_retry(batch)
+            self.budget.release(sum(item.rows for item in batch))
             for item in batch:
-                self.budget.release(item.rows)
                 try:
-                    item.done(item.result)
+                    item.done()
                 except Exception:  # an acknowledgement failing must not stop the pipeline
                     log.exception("acknowledgement callback failed")
             self.metrics.queue_rows.set(self.budget.used)
@@ -283,9 +290,9 @@ class IngestService:
                 leftover.append(pending)
         if leftover:
             self._write_with_retry(leftover)
+            self.budget.release(sum(item.rows for item in leftover))
             for item in leftover:
-                self.budget.release(item.rows)
-                item.done(item.result)
+                item.done()
 
     def _write_with_retry(self, batch: list[_Pending]) -> None:
         delay = 0.05
@@ -325,8 +332,11 @@ class IngestService:
             try:
                 self._write([item])
             except DBAPIError as exc:
-                item.result.error = f"could not be stored: {exc.orig}"
-                letter = replace(item.origin, reason=item.result.error, received_at=now_ms())
+                reason = f"could not be stored: {exc.orig}"
+                if item.result is not None:
+                    item.result.error = reason
+                source, tenant_id, device_id, topic, payload = item.origin
+                letter = DeadLetter(source, reason, now_ms(), tenant_id, device_id, topic, payload)
                 try:
                     with self.engine.begin() as conn:
                         self.store.write_dead_letters(conn, [letter])

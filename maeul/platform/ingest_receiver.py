@@ -36,9 +36,9 @@ from maeul.platform.settings import Settings
 log = logging.getLogger("maeul.ingest.receiver")
 
 # Records, receiver → writer (sent as lists):
-MESSAGE = (
-    "m"  # (MESSAGE, token, tenant_id, device_id, retention_days, timezone, [(key, ts, value)], letter, topic, payload)
-)
+# (MESSAGE, token, tenant_id, device_id, retention_days, timezone, [key, ts, value, key, ts, value, ...],
+#  letter, topic, payload): the readings flat, one list rather than a tuple each (fewer objects to collect)
+MESSAGE = "m"
 REJECT = "x"  # (REJECT, token or 0 if no acknowledgement waits for it, topic, payload, reason)
 SUBSCRIBED = "s"  # (SUBSCRIBED, bool): the subscription is (or is no longer) in place
 FAILED = "f"  # (FAILED, reason): the client could not start; the process exits
@@ -88,7 +88,9 @@ class ReceiverSink:
         token = self._register(on_stored)
         if token is None:
             return
-        values = [(r.key, r.ts, r.value) for r in readings]
+        values: list[Any] = []
+        for r in readings:
+            values += (r.key, r.ts, r.value)
         record = (MESSAGE, token, ctx.tenant_id, ctx.device_id, ctx.retention_days, ctx.timezone, values, letter)
         self.outbox.put((*record, topic, payload))
 

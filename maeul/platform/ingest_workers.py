@@ -100,7 +100,7 @@ class _Receiver:
                     try:
                         if kind == rx.MESSAGE:
                             _, token, tenant_id, device_id, days, timezone, values, letter, topic, payload = record
-                            readings = [Reading(key, ts, value) for key, ts, value in values]
+                            readings = [Reading(*values[i : i + 3]) for i in range(0, len(values), 3)]
                             done = partial(ack, token)
                             submit(tenant_id, device_id, days, timezone, readings, letter, topic, payload, done)
                         elif kind == rx.REJECT:
