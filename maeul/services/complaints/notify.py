@@ -2,7 +2,7 @@
 
 Rows go into ``notify_outbox`` with no alarm (``alarm_id`` null, kind ``complaint``); the platform's dispatchers
 deliver them over the tenant's e-mail and SMS channels with their retries and delivery log. Reporters of
-requests merged into this one get the same message.
+requests merged into this one, and residents following it or a request merged into it, get the same message.
 """
 
 from __future__ import annotations
@@ -39,14 +39,18 @@ def queue_update(
 ) -> int:  # fmt: skip
     """Queue the messages of one change to every reporter concerned; returns how many were queued."""
     subject_ko, subject_en, body_ko, body_en = texts(request, status, public_text)
+    from maeul.services.complaints.follow import followers
+
     rows = []
-    for reporter in requests_repo.merged_reporters(conn, tenant_id, int(request["id"])):
+    reporters = [(f"r{r['id']}", r) for r in requests_repo.merged_reporters(conn, tenant_id, int(request["id"]))]
+    reporters += [(f"f{f['id']}", f) for f in followers(conn, tenant_id, int(request["id"]))]
+    for who, reporter in reporters:
         for channel, address in (("email", reporter["email"]), ("sms", reporter["phone"])):
             if not address:
                 continue
-            nid = f"{tenant_id}.cp.{request['id']}.{event_id}.r{reporter['id']}.{channel}"
+            nid = f"{tenant_id}.cp.{request['id']}.{event_id}.{who}.{channel}"
             note = Notification(
-                id=nid, channel=channel, recipient=f"r{reporter['id']}", subject_ko=subject_ko,  # type: ignore[arg-type]
+                id=nid, channel=channel, recipient=who, subject_ko=subject_ko,  # type: ignore[arg-type]
                 subject_en=subject_en, body_ko=body_ko, body_en=body_en, language="both",
                 data={"tenant": tenant_id, "kind": KIND, "request_id": request["id"], "status": status.value},
                 created_at=now,
@@ -54,7 +58,8 @@ def queue_update(
             rows.append(
                 {
                     "id": nid, "tenant_id": tenant_id, "alarm_id": None, "kind": KIND, "step": None,
-                    "recipient": f"r{reporter['id']}", "recipient_name": "민원인 / reporter", "channel": channel,
+                    "recipient": who,
+                    "recipient_name": "민원인 / reporter" if who[0] == "r" else "구독자 / follower", "channel": channel,
                     "address": address, "severity": None, "notification": note.to_dict(), "fallbacks": [],
                     "status": "pending", "deferred": None, "attempts": 0, "next_attempt_at": now,
                     "created_at": now, "last_error": None,

@@ -1,6 +1,5 @@
-"""Console and portal pages of complaints: the queue, a request (history and handling, merge of a suggested
-duplicate), and the residents' "report a problem" page, which stores through the same parser and repository
-as Open311 ``POST requests``."""
+"""Console pages of complaints: the queue and a request (history and handling, merge of a suggested duplicate);
+the map and analytics pages are in ``pages_console``, the residents' pages in ``pages_portal``."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection, select
-from starlette.datastructures import UploadFile
 
 from maeul.adapters.http.errors import ApiError
 from maeul.adapters.sql.accounts import Actor
@@ -19,13 +17,10 @@ from maeul.core.roles import Permission
 from maeul.platform import clock
 from maeul.services.complaints import config_repo, handling
 from maeul.services.complaints import requests_repo as repo
-from maeul.services.complaints.open311.errors import Open311Error
-from maeul.services.complaints.open311.params import check_attributes, parse_post
-from maeul.services.complaints.photos import PhotoRefused, PhotoStore, clean
 from maeul.services.complaints.tables import complaints_categories as C
 from maeul.services.complaints.tables import complaints_requests as R
 from maeul.services.complaints.workflow import OPEN, Status
-from maeul.web.auth import page_user, public_form
+from maeul.web.auth import page_user
 from maeul.web.errors import WebRoute
 from maeul.web.render import render
 from maeul.web.security import form_data
@@ -157,69 +152,8 @@ def router() -> APIRouter:
                 raise handling.HandlingError(f"unknown action {action}", "알 수 없는 처리입니다")
         return RedirectResponse(f"{BASE}/requests/{request_id}", status_code=303)
 
-    @pages.get("/portal/complaints/")
-    def report_form(
-        request: Request, description: str = "", lat: float | None = None, long: float | None = None,
-        tenant: str | None = None,
-    ) -> Response:  # fmt: skip
-        from maeul.services.complaints import ai
+    from maeul.services.complaints import pages_console, pages_portal
 
-        platform = request.app.state.platform
-        with platform.engine.connect() as conn:
-            tenant_id = tenant or config_repo.only_tenant(conn)
-            categories = config_repo.list_categories(conn, tenant_id, active_only=True) if tenant_id else []
-            predicted = ai.predict(description, tenant_id) if tenant_id and description else None
-            similar = []
-            if tenant_id and predicted is not None and lat is not None and long is not None:
-                similar = suggestions(conn, tenant_id, {"lat": lat, "lon": long}, description, predicted.category)
-        return render(request, "complaints/report.html", {
-            "categories": categories, "predicted": predicted, "similar": similar, "tenant": tenant_id,
-            "form": {"description": description, "lat": lat, "long": long}, "done": None,
-        })  # fmt: skip
-
-    @pages.post("/portal/complaints/", dependencies=[Depends(public_form)])
-    async def report_submit(request: Request) -> Response:
-        form = await form_data(request)
-        platform = request.app.state.platform
-        fields = ("service_code", "description", "lat", "long", "address_string", "first_name", "last_name",
-                  "email", "phone")  # fmt: skip
-        pairs = [
-            (k, str(v)) for k, v in form.items() if (k in fields or k.startswith("attribute[")) and isinstance(v, str)
-        ]
-        pairs = [(k, v) for k, v in pairs if v]
-        upload = form.get("media")
-        photo = None
-        try:
-            new = parse_post(pairs)
-            if isinstance(upload, UploadFile) and upload.filename:
-                photo = clean(await upload.read())
-        except Open311Error as exc:
-            raise handling.HandlingError(str(exc), str(exc)) from None
-        except PhotoRefused as exc:
-            raise handling.HandlingError(exc.en, exc.ko) from None
-        store = PhotoStore(platform.settings.data_dir)
-        with platform.engine.begin() as conn:
-            tenant_id = str(form.get("tenant") or "") or config_repo.only_tenant(conn)
-            category = config_repo.category_by_code(conn, tenant_id, new.service_code) if tenant_id else None
-            if tenant_id is None or category is None or not category["active"]:
-                raise handling.HandlingError("choose a category", "민원 유형을 고르십시오")
-            try:
-                attributes = check_attributes(category["attributes"], new.attributes)
-            except Open311Error as exc:
-                raise handling.HandlingError(str(exc), str(exc)) from None
-            from maeul.services.complaints.ports import classifier
-
-            now = clock.now_ms()
-            row = repo.create_request(conn, tenant_id, new, category, attributes, now=now,
-                                      suggestion=classifier()(tenant_id, new.description or ""))  # fmt: skip
-            if photo is not None:
-                name = store.save(tenant_id, photo)
-                repo.add_photo(conn, tenant_id, row["id"], name, content_type=photo.content_type,
-                               size=len(photo.data), width=photo.width, height=photo.height, public=True,
-                               event_id=None, now=now)  # fmt: skip
-        return render(request, "complaints/report.html", {
-            "categories": [], "predicted": None, "similar": [], "tenant": tenant_id, "form": {},
-            "done": {"id": row["id"], "token": row.get("token")},
-        })  # fmt: skip
-
+    pages.include_router(pages_console.router())
+    pages.include_router(pages_portal.router())
     return pages

@@ -21,6 +21,7 @@ def _api_router() -> APIRouter:
     from fastapi import APIRouter
 
     from maeul.services.complaints.ai_api import create_router as ai_admin
+    from maeul.services.complaints.analytics_api import create_router as analytics
     from maeul.services.complaints.api import create_router as staff
     from maeul.services.complaints.open311.routes import create_router as open311
 
@@ -28,6 +29,7 @@ def _api_router() -> APIRouter:
     router.include_router(open311())
     router.include_router(staff())
     router.include_router(ai_admin())
+    router.include_router(analytics())
     return router
 
 

@@ -200,3 +200,21 @@ complaints_models = Table(
 Index("ix_complaints_models_tenant", complaints_models.c.tenant_id, complaints_models.c.version)
 
 NAMES_0002 = ("complaints_labelled", "complaints_models")
+
+# --- complaints_0003: residents following a request they did not report ("follow this one instead") ---------
+
+complaints_followers = Table(
+    "complaints_followers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _tenant(),
+    Column("request_id", Integer, ForeignKey("complaints_requests.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(254), nullable=True),
+    Column("phone", String(40), nullable=True),
+    Column("token", String(40), nullable=False, unique=True, comment="the follower's handle to track the request"),
+    Column("created_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ix_complaints_followers_request", complaints_followers.c.tenant_id, complaints_followers.c.request_id)
+
+NAMES_0003 = ("complaints_followers",)

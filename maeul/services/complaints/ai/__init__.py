@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from maeul.services.complaints.ai.active import classify, current_classifier, predict, use_classifier
     from maeul.services.complaints.ai.classifier import Classifier, ClassifierMetrics
+    from maeul.services.complaints.ai.clustering import hotspots, trend_alerts
     from maeul.services.complaints.ai.dataset import LabelledRow, RowError, parse_labelled_csv, write_labelled_csv
     from maeul.services.complaints.ai.districts import complaint_mix, similar_districts
     from maeul.services.complaints.ai.duplicates import DuplicateWeights, find_duplicates
     from maeul.services.complaints.ai.evaluation import EvaluationReport, cross_validate, evaluate
-    from maeul.services.complaints.ai.hotspots import hotspots, trend_alerts
     from maeul.services.complaints.ai.process import process_stats
     from maeul.services.complaints.ai.records import (
         AiInputError,
@@ -60,13 +60,13 @@ _SOURCES = {
     "current_classifier": "maeul.services.complaints.ai.active",
     "evaluate": "maeul.services.complaints.ai.evaluation",
     "find_duplicates": "maeul.services.complaints.ai.duplicates",
-    "hotspots": "maeul.services.complaints.ai.hotspots",
+    "hotspots": "maeul.services.complaints.ai.clustering",
     "parse_labelled_csv": "maeul.services.complaints.ai.dataset",
     "predict": "maeul.services.complaints.ai.active",
     "process_stats": "maeul.services.complaints.ai.process",
     "similar_districts": "maeul.services.complaints.ai.districts",
     "train_classifier": "maeul.services.complaints.ai.training",
-    "trend_alerts": "maeul.services.complaints.ai.hotspots",
+    "trend_alerts": "maeul.services.complaints.ai.clustering",
     "use_classifier": "maeul.services.complaints.ai.active",
     "write_labelled_csv": "maeul.services.complaints.ai.dataset",
 }
