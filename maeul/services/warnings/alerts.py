@@ -10,17 +10,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shapely.geometry import shape
-from sqlalchemy import Connection, desc, select, update
+from sqlalchemy import Connection, and_, desc, func, select, update
 
 from maeul.adapters.sql import districts as district_repo
 from maeul.adapters.sql.errors import Invalid, NotFound
 from maeul.adapters.sql.ids import inserted_id
 from maeul.adapters.sql.tables import tenants
-from maeul.services.warnings import residents, shelter_store
+from maeul.services.warnings import fanout, residents, shelter_store
 from maeul.services.warnings.core import areas, cap
 from maeul.services.warnings.core.stages import stage_name
 from maeul.services.warnings.core.texts import Situation, Texts, render
-from maeul.services.warnings.tables import alerts, messages, subscribers
+from maeul.services.warnings.tables import alerts, messages, subscriber_districts, subscribers
 
 GEOCODE = "SGIS-ADM-CD"  # Statistics Korea (SGIS) administrative district code
 KIND = {"Alert": "cap_alert", "Update": "cap_update", "Cancel": "cap_cancel"}
@@ -148,7 +148,10 @@ def publish(
     reading: Reading | None = None,
     note: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:
-    """Write one CAP message of the warning and hand it to every resident of the area; returns the message row."""
+    """Write one CAP message of the warning and hand it to every resident of the area; returns the message row.
+
+    Large areas on PostgreSQL are handed out after the commit, in parallel parts (fanout.py): the row then has
+    ``fanout_ms`` NULL and ``recipients`` 0 until the last part commits."""
     started = time.perf_counter()
     tenant_id = alert["tenant_id"]
     name_ko, name_en, zone = _tenant(conn, tenant_id)
@@ -201,53 +204,111 @@ def publish(
         ),
     )
     xml = cap.to_xml(document).decode()
+    row: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "alert_id": alert["id"],
+        "identifier": identifier,
+        "msg_type": msg_type,
+        "stage": stage,
+        "sent_ms": now,
+        "sent": sent,
+        "headline_ko": texts.headline_ko,
+        "headline_en": texts.headline_en,
+        "body_ko": texts.body_ko,
+        "body_en": texts.body_en,
+        "instruction_ko": texts.instruction_ko,
+        "instruction_en": texts.instruction_en,
+        "created_at": now,
+    }
     result = conn.execute(
-        messages.insert().values(
-            tenant_id=tenant_id,
-            alert_id=alert["id"],
-            identifier=identifier,
-            msg_type=msg_type,
-            stage=stage,
-            sent_ms=now,
-            sent=sent,
-            headline_ko=texts.headline_ko,
-            headline_en=texts.headline_en,
-            body_ko=texts.body_ko,
-            body_en=texts.body_en,
-            instruction_ko=texts.instruction_ko,
-            instruction_en=texts.instruction_en,
-            cap_xml=xml,
-            trigger_ts=reading.ts if reading else None,
-            created_at=now,
-        )
+        messages.insert().values(**row, cap_xml=xml, trigger_ts=reading.ts if reading else None, fanout_ms=None)
     )
     message_id = inserted_id(result)
     told = 0
     if alert["status"] == "Actual":  # exercises and tests are published, not sent to residents
-        out = residents.Outgoing(
-            tenant_id=tenant_id,
-            message_id=message_id,
-            kind=KIND[msg_type],
-            severity="Minor" if msg_type == "Cancel" else cap.STAGE_SEVERITY[max(stage, 1)],
-            max_stage=max(alert["max_stage"], stage),
-            subject_ko=texts.headline_ko,
-            subject_en=texts.headline_en,
-            body_ko=f"{texts.body_ko}\n{texts.instruction_ko}",
-            body_en=f"{texts.body_en}\n{texts.instruction_en}",
-            data={"cap_identifier": identifier, "msg_type": msg_type, "stage": stage, "alert_id": alert["id"]},
-            now=now,
-        )
+        out = _outgoing({**row, "id": message_id}, max(alert["max_stage"], stage))
+        codes = list(alert["district_codes"])
+        if alert["polygon"] is None and fanout.should_defer(conn, tenant_id, codes):
+            # Many residents on PostgreSQL: handed over in parallel parts once this commits (see fanout.py).
+            started_ms = round(time.time() * 1000 - (time.perf_counter() - started) * 1000)
+            fanout.defer(conn, message_id, started_ms)
+            return get_message(conn, tenant_id, message_id)
         if alert["polygon"] is None:
-            where = residents.in_districts(tenant_id, list(alert["district_codes"]))
-            told = residents.fan_out(conn, out, where)
+            told = residents.fan_out(conn, out, residents.in_districts(tenant_id, codes))
         else:
-            ids = residents.ids_in_polygon(conn, tenant_id, geom, list(alert["district_codes"]) or [])
+            ids = residents.ids_in_polygon(conn, tenant_id, geom, codes)
             for start in range(0, len(ids), 1000):
                 chunk = ids[start : start + 1000]
                 told += residents.fan_out(conn, out, subscribers.c.id.in_(chunk))
     elapsed = round((time.perf_counter() - started) * 1000)
     conn.execute(update(messages).where(messages.c.id == message_id).values(recipients=told, fanout_ms=elapsed))
     return get_message(conn, tenant_id, message_id)
+
+
+def _outgoing(message: dict[str, Any], max_stage: int) -> residents.Outgoing:
+    """What every resident of the area receives for one CAP message, from the message as stored."""
+    msg_type, stage = str(message["msg_type"]), int(message["stage"])
+    return residents.Outgoing(
+        tenant_id=message["tenant_id"],
+        message_id=int(message["id"]),
+        kind=KIND[msg_type],
+        severity="Minor" if msg_type == "Cancel" else cap.STAGE_SEVERITY[max(stage, 1)],
+        max_stage=max_stage,
+        subject_ko=message["headline_ko"],
+        subject_en=message["headline_en"],
+        body_ko=f"{message['body_ko']}\n{message['instruction_ko']}",
+        body_en=f"{message['body_en']}\n{message['instruction_en']}",
+        data={
+            "cap_identifier": message["identifier"],
+            "msg_type": msg_type,
+            "stage": stage,
+            "alert_id": message["alert_id"],
+        },
+        now=int(message["created_at"]),
+    )
+
+
+# --- deferred fan-outs (fanout.py): a message's area and texts, read back from the database -----------------------
+
+
+def _deferred(conn: Connection, message_id: int) -> tuple[residents.Outgoing, list[str]] | None:
+    """The message to hand out and its area's districts; None when there is nothing to hand out."""
+    row = conn.execute(select(*_MESSAGE_LIST).where(messages.c.id == message_id)).mappings().first()
+    if row is None:
+        return None
+    alert = conn.execute(select(alerts).where(alerts.c.id == row["alert_id"])).mappings().one()
+    if alert["status"] != "Actual" or alert["polygon"] is not None or not alert["district_codes"]:
+        return None
+    # The highest stage of the warning up to this message: who was to be told when it was published.
+    max_stage = conn.execute(
+        select(func.max(messages.c.stage)).where(messages.c.alert_id == row["alert_id"], messages.c.id <= message_id)
+    ).scalar_one()
+    return _outgoing(dict(row), int(max_stage)), list(alert["district_codes"])
+
+
+def deferred_range(conn: Connection, message_id: int) -> tuple[int, int] | None:
+    """The subscriber ids to split into parts (those with a place in the area)."""
+    found = _deferred(conn, message_id)
+    if found is None:
+        return None
+    out, codes = found
+    d = subscriber_districts.c
+    low, high = conn.execute(
+        select(func.min(d.subscriber_id), func.max(d.subscriber_id)).where(
+            d.tenant_id == out.tenant_id, d.district_code.in_(codes)
+        )
+    ).one()
+    return None if low is None else (int(low), int(high))
+
+
+def deferred_part(conn: Connection, message_id: int, part: fanout.Part) -> int:
+    """Hand the message to the residents of the area with ids in ``part``; returns the rows written."""
+    found = _deferred(conn, message_id)
+    if found is None:
+        return 0
+    out, codes = found
+    where = and_(residents.in_districts(out.tenant_id, codes), subscribers.c.id.between(part.low, part.high))
+    return residents.fan_out(conn, out, where)
 
 
 def create_alert(conn: Connection, tenant_id: str, values: dict[str, Any], now: int) -> dict[str, Any]:

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query, Request, status
 
 from maeul.adapters.http.deps import DeviceManager, IdPath, PlatformDep, ReadConn, Reader
-from maeul.adapters.http.errors import ApiError
-from maeul.adapters.sql.errors import Invalid
 from maeul.platform.clock import now_ms
-from maeul.services.warnings import alerts, residents, shelter_store, stations
-from maeul.services.warnings.core import areas
-from maeul.services.warnings.core import shelters as shelter_core
+from maeul.services.warnings import alerts, manual, residents, shelter_store, shelter_upload, stations
 from maeul.services.warnings.runtime import engine_for
 from maeul.services.warnings.schemas import CancelIn, ManualAlertIn, StageChangeIn, StationIn, StationPatch
 
@@ -63,18 +57,7 @@ def router() -> APIRouter:
     @r.post("/alerts", status_code=status.HTTP_201_CREATED)
     def manual_alert(body: ManualAlertIn, actor: DeviceManager, platform: PlatformDep) -> dict[str, Any]:
         """An operator's warning to districts or a drawn polygon: a CAP Alert, sent to the residents at once."""
-        values = body.model_dump(exclude={"stage", "note_ko", "note_en"})
-        _check_area(platform, actor.tenant_id, body.district_codes, body.polygon)
-        with platform.engine.begin() as conn:
-            alert, message = alerts.start_alert(
-                conn,
-                actor.tenant_id,
-                {**values, "origin": "manual", "created_by": actor.user_id},
-                body.stage,
-                now_ms(),
-                note=(body.note_ko, body.note_en),
-            )
-            return {**alerts.alert_with_messages(conn, actor.tenant_id, alert["id"]), "sent": message}
+        return manual.issue(platform, actor, body)
 
     @r.get("/alerts/{alert_id}")
     def get_alert(alert_id: IdPath, actor: Reader, conn: ReadConn) -> dict[str, Any]:
@@ -86,18 +69,12 @@ def router() -> APIRouter:
         alert_id: IdPath, body: StageChangeIn, actor: DeviceManager, platform: PlatformDep
     ) -> dict[str, Any]:
         """Raise or lower the stage: a CAP Update referencing the earlier messages."""
-        with platform.engine.begin() as conn:
-            alert = alerts.get_alert_row(conn, actor.tenant_id, alert_id)
-            _, message = alerts.change_stage(conn, alert, body.stage, now_ms(), note=(body.note_ko, body.note_en))
-            return {**alerts.alert_with_messages(conn, actor.tenant_id, alert_id), "sent": message}
+        return manual.change(platform, actor, alert_id, body)
 
     @r.post("/alerts/{alert_id}/cancel")
     def cancel_alert(alert_id: IdPath, body: CancelIn, actor: DeviceManager, platform: PlatformDep) -> dict[str, Any]:
         """The all-clear: a CAP Cancel referencing every earlier message of the warning."""
-        with platform.engine.begin() as conn:
-            alert = alerts.get_alert_row(conn, actor.tenant_id, alert_id)
-            _, message = alerts.change_stage(conn, alert, 0, now_ms(), note=(body.note_ko, body.note_en))
-            return {**alerts.alert_with_messages(conn, actor.tenant_id, alert_id), "sent": message}
+        return manual.change(platform, actor, alert_id, body)
 
     @r.get("/shelters")
     def list_shelters(
@@ -122,23 +99,7 @@ def router() -> APIRouter:
         """Replace the shelters with a CSV (name,kind,lon,lat[,name_en,capacity,hours,address]) or a GeoJSON
         FeatureCollection of Points; with any bad row nothing is imported and every problem is listed."""
         body = await request.body()
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ApiError(400, "malformed", "the file is not UTF-8 text") from None
-        if "csv" in request.headers.get("content-type", ""):
-            try:
-                items, errors = shelter_core.parse_csv(text)
-            except csv.Error as exc:
-                raise ApiError(400, "malformed", f"not valid CSV: {exc}") from None
-        else:
-            try:
-                document = orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
-                raise ApiError(400, "malformed", f"not valid JSON: {exc}") from None
-            items, errors = shelter_core.parse_geojson(document)
-        if errors:
-            raise ApiError(422, "invalid_rows", f"{len(errors)} problem(s); nothing was imported", errors)
+        items = shelter_upload.parse_upload(body, "csv" in request.headers.get("content-type", ""))
         with platform.engine.begin() as conn:
             return {"imported": shelter_store.replace_shelters(conn, actor.tenant_id, items, now_ms())}
 
@@ -148,15 +109,3 @@ def router() -> APIRouter:
         return residents.counts(conn, actor.tenant_id)
 
     return r
-
-
-def _check_area(platform: Any, tenant_id: str, codes: list[str], polygon: dict[str, Any] | None) -> None:
-    if not codes and polygon is None:
-        raise Invalid("a warning needs district_codes or a polygon")
-    if polygon is not None:
-        try:
-            areas.polygon_from_geojson(polygon)
-        except areas.AreaError as exc:
-            raise Invalid(str(exc)) from None
-    with platform.engine.connect() as conn:
-        stations.check_districts(conn, tenant_id, codes)

@@ -21,11 +21,12 @@ from sqlalchemy import Connection, Engine
 
 from maeul.adapters.sql.telemetry_store import DeviceBatch
 from maeul.platform.clock import now_ms
-from maeul.services.warnings import alerts, stations
+from maeul.services.warnings import alerts, fanout, stations
 from maeul.services.warnings.core.kinds import KINDS, stage_values
 from maeul.services.warnings.core.stages import Assessment, StageConfig, step
 
 log = logging.getLogger("maeul.warnings")
+RESUME_EVERY_S = 30.0  # after a fan-out failed, how often to try the unfinished ones again
 
 
 def _instants(batches: Sequence[DeviceBatch]) -> dict[int, dict[int, dict[str, float]]]:
@@ -123,6 +124,11 @@ class WarningsEngine:
         self.issued = 0  # messages issued since start (for tests and the benchmark)
         self.idle = threading.Event()
         self.idle.set()
+        self._deferred: list[tuple[int, int]] = []  # (message id, publish start ms): fan-outs to run after commit
+        self._resume = True  # look for unfinished fan-outs (at start, and after one failed)
+        self._fanout = fanout.ParallelFanOut(engine, alerts.deferred_range, alerts.deferred_part)
+        self._after_commit = fanout.AfterCommit(engine, self.defer)
+        self._after_commit.install()
 
     def invalidate(self) -> None:
         with self._lock:
@@ -148,8 +154,30 @@ class WarningsEngine:
             self.idle.clear()
             self._queue.put(mine)
 
+    def defer(self, pending: list[tuple[int, int]]) -> None:
+        """Fan-outs a committed transaction left to run in parallel parts (fanout.AfterCommit calls this)."""
+        with self._lock:
+            self._deferred.extend(pending)
+        if self._thread is not None:  # the service's thread runs them; otherwise the next process() call does
+            self.idle.clear()
+            self._queue.put([])
+
+    def finish_fanouts(self) -> int:
+        """Run the deferred fan-outs now, on the caller's thread; returns how many were finished."""
+        with self._lock:
+            pending, self._deferred = self._deferred, []
+        done = 0
+        for message_id, started_ms in pending:
+            try:
+                self._fanout.complete(message_id, started_ms)
+                done += 1
+            except Exception:  # left unfinished in the database: resume() hands out the rest
+                log.exception("fan-out of warning message %s failed; it will be resumed", message_id)
+                self._resume = True
+        return done
+
     def process(self, batches: Sequence[DeviceBatch]) -> list[dict[str, Any]]:
-        """Evaluate now, on the caller's thread; returns the messages issued."""
+        """Evaluate now, on the caller's thread, then finish the fan-outs it deferred; returns the messages issued."""
         by_device = _instants(batches)
         station_of = self._station_of(set(by_device))
         issued: list[dict[str, Any]] = []
@@ -160,25 +188,37 @@ class WarningsEngine:
             with self.engine.begin() as conn:
                 issued.extend(evaluate_station(conn, station_id, instants, self.clock()))
         self.issued += len(issued)
+        self.finish_fanouts()
         return issued
 
     def start(self) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="maeul-warnings", daemon=True)
             self._thread.start()
+            self.idle.clear()
+            self._queue.put([])  # first of all: finish any fan-out a stop or a crash interrupted
 
     def stop(self) -> None:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join()
             self._thread = None
+        self._after_commit.remove()
+        self._fanout.close()
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=RESUME_EVERY_S if self._resume else None)
+            except queue.Empty:
+                item = []
             if item is None:
                 return
             try:
+                if self._resume:
+                    self._resume = False
+                    if self._fanout.resume() < 0:
+                        self._resume = True
                 self.process(item)
             except Exception:  # one bad batch must not stop the warnings
                 log.exception("warning evaluation failed for a batch")

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from maeul.adapters.http.deps import PlatformDep, ReadConn
 from maeul.adapters.sql.accounts import get_tenant
 from maeul.adapters.sql.errors import Conflict
+from maeul.platform.app import Platform
 from maeul.platform.clock import now_ms
 from maeul.services.warnings import alerts, residents, shelter_store, stations
 from maeul.services.warnings.core import cap
@@ -124,29 +125,7 @@ def router() -> APIRouter:
     def subscribe(body: SubscribeIn, platform: PlatformDep) -> dict[str, Any]:
         """Subscribe an address to warnings for districts or points with a radius; a confirmation code is sent to
         the address, and nothing is delivered until it is confirmed."""
-        now = now_ms()
-        with platform.engine.begin() as conn:
-            get_tenant(conn, body.tenant)
-            subscription = residents.subscribe(
-                conn,
-                body.tenant,
-                body.channel,
-                body.address,
-                body.language,
-                body.min_stage,
-                [Place(p.district_code, p.lon, p.lat, p.radius_m) for p in body.places],
-                now,
-            )
-            if subscription.confirm_token is None:
-                raise Conflict("this address is already subscribed; unsubscribe first to change its places")
-            sub = subscription.subscriber
-            residents.queue_one(conn, body.tenant, _confirmation(sub, body, subscription, now))
-        return {
-            "status": sub["status"],
-            "districts": sub["districts"],
-            "message": "a confirmation code was sent to the address",
-            "message_ko": "확인 코드를 보냈습니다. 코드를 입력하면 구독이 시작됩니다",
-        }
+        return create_subscription(platform, body)
 
     @r.post("/subscriptions/confirm")
     def confirm(body: TokenIn, platform: PlatformDep) -> dict[str, Any]:
@@ -163,6 +142,33 @@ def router() -> APIRouter:
         return {"status": sub["status"]}
 
     return r
+
+
+def create_subscription(platform: Platform, body: SubscribeIn) -> dict[str, Any]:
+    """A new (unconfirmed) subscription and its confirmation message queued to the address (API and portal)."""
+    now = now_ms()
+    with platform.engine.begin() as conn:
+        get_tenant(conn, body.tenant)
+        subscription = residents.subscribe(
+            conn,
+            body.tenant,
+            body.channel,
+            body.address,
+            body.language,
+            body.min_stage,
+            [Place(p.district_code, p.lon, p.lat, p.radius_m) for p in body.places],
+            now,
+        )
+        if subscription.confirm_token is None:
+            raise Conflict("this address is already subscribed; unsubscribe first to change its places")
+        sub = subscription.subscriber
+        residents.queue_one(conn, body.tenant, _confirmation(sub, body, subscription, now))
+    return {
+        "status": sub["status"],
+        "districts": sub["districts"],
+        "message": "a confirmation code was sent to the address",
+        "message_ko": "확인 코드를 보냈습니다. 코드를 입력하면 구독이 시작됩니다",
+    }
 
 
 def _confirmation(sub: dict[str, Any], body: SubscribeIn, subscription: Any, now: int) -> dict[str, Any]:

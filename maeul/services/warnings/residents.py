@@ -4,9 +4,10 @@ A subscription starts ``pending``; the confirmation code goes to the address its
 someone else. Each subscriber also gets a management token (in every message) to unsubscribe. Tokens are stored
 as SHA-256 digests only.
 
-The fan-out is one ``INSERT ... SELECT`` into the notifications outbox per message: the outbox id is
-``w<message id>.s<subscriber id>`` (its primary key), so a resident is told about a message once, however many
-of their places the area covers and however often the fan-out runs.
+The fan-out is one ``INSERT ... SELECT`` into the notifications outbox per message (per part of the subscribers for
+large areas on PostgreSQL, see fanout.py): the outbox id is ``w<message id>.s<subscriber id>`` (its primary key),
+so a resident is told about a message once, however many of their places the area covers and however often the
+fan-out runs.
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     String,
+    Text,
     cast,
     delete,
     exists,
     func,
     insert,
     literal,
-    literal_column,
     select,
     update,
 )
@@ -275,14 +276,9 @@ class Outgoing:
     now: int
 
 
-def _text(value: str) -> ColumnElement[Any]:
-    return cast(literal(value, String), String)
-
-
-def _notification(conn: Connection, out: Outgoing, outbox_id: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The outbox's ``notification`` JSON (a maeul.adapters.notify Notification), built by the database."""
+def _notification_sqlite(out: Outgoing, outbox_id: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The outbox's ``notification`` JSON (a maeul.adapters.notify Notification), built by SQLite's json_object."""
     s = subscribers.c
-    data = orjson.dumps(out.data).decode()
     pairs: list[Any] = [
         "id",
         outbox_id,
@@ -291,29 +287,64 @@ def _notification(conn: Connection, out: Outgoing, outbox_id: ColumnElement[Any]
         "recipient",
         s.address,
         "subject_ko",
-        _text(out.subject_ko),
+        out.subject_ko,
         "subject_en",
-        _text(out.subject_en),
+        out.subject_en,
         "body_ko",
-        _text(out.body_ko),
+        out.body_ko,
         "body_en",
-        _text(out.body_en),
+        out.body_en,
         "language",
         s.language,
         "created_at",
         cast(literal(out.now, BigInteger), BigInteger),
     ]
-    if conn.dialect.name == "postgresql":
-        keyed = [_text(p) if isinstance(p, str) else p for p in pairs]
-        return func.json_build_object(*keyed, _text("data"), cast(_text(data), JSON), type_=JSON)
-
     keyed = [literal(p, String) if isinstance(p, str) else p for p in pairs]
+    data = orjson.dumps(out.data).decode()
     return func.json_object(*keyed, literal("data", String), func.json(literal(data, String)), type_=JSON)
 
 
-def fan_out(conn: Connection, out: Outgoing, where: ColumnElement[bool]) -> int:
-    """Queue the message for every active subscriber matching ``where``; returns the rows written."""
+def _notification_postgres(out: Outgoing, outbox_id: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The same JSON on PostgreSQL, as text pieces joined per row and cast once.
+
+    The message's texts are the same for every resident, so they are encoded once here (orjson) and only the
+    resident's own values are encoded per row (``to_json``); json_build_object would re-examine the type of each of
+    its 22 arguments for each of the 100,000 rows (measured: 15 % of the fan-out's server CPU).
+    """
     s = subscribers.c
+    shared = orjson.dumps(
+        {"subject_ko": out.subject_ko, "subject_en": out.subject_en, "body_ko": out.body_ko, "body_en": out.body_en}
+    ).decode()[1:-1]
+    tail = f',"created_at":{int(out.now)},"data":{orjson.dumps(out.data).decode()}}}'
+
+    def piece(text: str) -> ColumnElement[Any]:
+        return cast(literal(text, String), Text)
+
+    def encoded(column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return cast(func.to_json(column), Text)
+
+    joined = (
+        piece('{"id":"')
+        + cast(outbox_id, Text)
+        + piece('","channel":')
+        + encoded(s.channel)
+        + piece(',"recipient":')
+        + encoded(s.address)
+        + piece("," + shared + ',"language":')
+        + encoded(s.language)
+        + piece(tail)
+    )
+    return cast(joined, JSON)
+
+
+def fan_out(conn: Connection, out: Outgoing, where: ColumnElement[bool]) -> int:
+    """Queue the message for every active subscriber matching ``where``; returns the rows written.
+
+    One ``INSERT ... SELECT``: the rows never pass through Python. The outbox id ``w<message>.s<subscriber>`` is the
+    outbox's primary key and conflicts are skipped, so running it twice (or over overlapping sets) writes nothing new.
+    """
+    s = subscribers.c
+    postgres = conn.dialect.name == "postgresql"
     outbox_id = literal(f"w{out.message_id}.s", String) + cast(s.id, String)
     columns = {
         "id": outbox_id,
@@ -324,8 +355,8 @@ def fan_out(conn: Connection, out: Outgoing, where: ColumnElement[bool]) -> int:
         "channel": s.channel,
         "address": s.address,
         "severity": literal(out.severity, String),
-        "notification": _notification(conn, out, outbox_id),
-        "fallbacks": (cast(_text("[]"), JSON) if conn.dialect.name == "postgresql" else literal("[]", String)),
+        "notification": _notification_postgres(out, outbox_id) if postgres else _notification_sqlite(out, outbox_id),
+        "fallbacks": cast(literal("[]", String), JSON) if postgres else literal("[]", String),
         "status": literal("pending", String),
         "attempts": literal(0),
         "next_attempt_at": literal(out.now, BigInteger),
@@ -334,13 +365,10 @@ def fan_out(conn: Connection, out: Outgoing, where: ColumnElement[bool]) -> int:
     query = select(*[value.label(name) for name, value in columns.items()]).where(
         s.tenant_id == out.tenant_id, s.status == "active", s.min_stage <= out.max_stage, where
     )
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if postgres else sqlite
     statement = dialect.insert(notify_outbox).from_select(list(columns), query).on_conflict_do_nothing()
-    if conn.dialect.name == "postgresql":  # psycopg reports no rowcount here: count the RETURNING rows in SQL
-        inserted = statement.returning(literal_column("1")).cte("inserted")
-        written = int(conn.execute(select(func.count()).select_from(inserted)).scalar_one())
-    else:
-        written = int(conn.execute(statement).rowcount or 0)
+    # preserve_rowcount: SQLAlchemy otherwise closes the cursor of an INSERT without RETURNING before reading it
+    written = int(conn.execute(statement, execution_options={"preserve_rowcount": True}).rowcount or 0)
     if written:
         mark_queued(conn)
     return written

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maeul.services.spec import DemoContext, Service
+from maeul.services.spec import DemoContext, NavItem, Service
 
 if TYPE_CHECKING:
     import typer
@@ -23,6 +23,12 @@ def _api() -> APIRouter:
     combined.include_router(api.router())
     combined.include_router(public.router())
     return combined
+
+
+def _pages() -> APIRouter:
+    from maeul.services.warnings import pages
+
+    return pages.router()
 
 
 def _start(platform: Platform) -> None:
@@ -55,6 +61,12 @@ SERVICE = Service(
     title_en="Disaster and environment warnings",
     migrations=Path(__file__).parent / "migrations",
     api_router=_api,
+    page_router=_pages,
+    templates=Path(__file__).parent / "templates",
+    nav=(
+        NavItem("console", "/console/warnings/", "재난·환경 경보", "Warnings", permission="read", order=30),
+        NavItem("portal", "/portal/warnings/", "재난·환경 경보", "Warnings and shelters", order=30),
+    ),
     on_start=_start,
     on_stop=_stop,
     demo=_demo,
