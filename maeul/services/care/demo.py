@@ -1,8 +1,8 @@
-"""The care part of ``maeul demo``: Namyangju-si's 30 homes (on the core demo's room sensors), each with a door
-sensor, an emergency button and smoke and gas detectors; residents with made-up names, one family contact each,
-a caseworker per district, a rollout plan. While the demo runs, :class:`DemoResidents` plays the residents:
-doors open on outings, detectors send their heartbeats, and now and then someone presses the emergency button
-(and lets go a few minutes later), so statuses, alarms and responses change live."""
+"""The care part of ``maeul demo``: Namyangju-si's 30 homes (on the core demo's room sensors), each with a care
+hub whose keys are exactly what the live detection reads (``demo_sim``), residents with made-up names, one family
+contact each, a caseworker per district, a rollout plan. While the demo runs, :class:`DemoResidents` plays the
+residents through the ingest pipeline: at first a week of history (so each home's routine is learned), then
+live; now and then one resident falls and lies still, and the real detection raises it."""
 
 from __future__ import annotations
 
@@ -10,17 +10,20 @@ import json
 import os
 import random
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from maeul.adapters.sql import accounts, devices
 from maeul.adapters.sql.errors import NotFound
+from maeul.adapters.sql.tables import latest_values
 from maeul.core.roles import Role
 from maeul.platform.clock import now_ms
 from maeul.services.care.crypto import cipher_for
+from maeul.services.care.demo_sim import SimHome, readings_between, trouble_windows
 from maeul.services.care.store import households, personal, rollout, staff
 from maeul.services.care.tables import care_households
 
@@ -29,7 +32,8 @@ if TYPE_CHECKING:
     from maeul.services.spec import DemoContext
 
 STATE_FILE = "care-demo.json"
-EXTRA_KINDS = ("door", "button", "smoke", "gas")
+HISTORY_DAYS = 8  # of readings sent at first start: the detection learns a routine over 7 days
+CHUNK = 2000  # readings per message
 # Made-up names: common Korean family names and given-name syllables, combined at random.
 FAMILY_NAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 GIVEN = ["순자", "영자", "정숙", "옥순", "말순", "영수", "철수", "복례", "금순", "춘자", "만석", "길동", "순례", "봉순"]
@@ -83,7 +87,7 @@ def run_demo(platform: Platform, context: DemoContext) -> list[str]:
             home = households.create_household(
                 conn, cipher, tenant, code=code, district_code=district, address=address, device_ids=[device_id]
             )
-            created = households.add_devices(conn, tenant, home["id"], list(EXTRA_KINDS))
+            ((hub, token),) = households.add_devices(conn, tenant, home["id"], ["hub"])
             conditions = rng.sample(CONDITIONS, k=rng.randint(1, 2))
             personal.add_resident(
                 conn,
@@ -109,8 +113,18 @@ def run_demo(platform: Platform, context: DemoContext) -> list[str]:
                     "preferences": {"channel": "none"},
                 },
             )
-            feed.append({"home": code, "devices": {row["attributes"]["care_kind"]: tok for row, tok in created}})
-        _detection_rules(conn, tenant, context.devices)
+            feed.append(
+                {
+                    "home": code,
+                    "hub": token,
+                    "hub_id": hub["id"],
+                    "seed": rng.getrandbits(31),
+                    "pillbox": index % 3 == 0,
+                    "vitals": index % 4 == 0,
+                    "diabetic": index % 8 == 0,
+                    "weak_battery": index == len(context.devices) - 1,
+                }
+            )
         districts_with_homes = sorted({h["district_code"] for h in households.list_households(conn, tenant)})
         for i, code in enumerate(districts_with_homes):
             phase = ("pilot", "evaluation", "expansion")[min(2, i // 6)]
@@ -118,92 +132,81 @@ def run_demo(platform: Platform, context: DemoContext) -> list[str]:
                 conn, tenant, code, {"phase": phase, "planned_homes": 4 + i % 3, "start_date": "2018-03-02"}
             )
     previous = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"tenant": tenant, "homes": []}
-    state = {"tenant": tenant, "homes": [*previous.get("homes", []), *feed]}
+    state = {
+        "tenant": tenant,
+        "started_ms": previous.get("started_ms", now_ms()),
+        "homes": [*previous.get("homes", []), *feed],
+    }
     _save(path, state)
     platform.provision_broker()
     return [f"care: {len(feed)} homes enrolled, residents simulated / 돌봄 가구 {len(feed)}곳 등록, 주민 모의 실행"]
 
 
-# The learned-routine detection (maeul/services/care/detection) on the room sensors, when that part is installed.
-DETECTION_RULES = (
-    ("care.inactivity", "care_inactivity", "major"),
-    ("care.environment", "care_environment", "minor"),
-    ("care.device", "care_device", "minor"),
-)
-
-
-def _detection_rules(conn: Any, tenant: str, device_ids: Any) -> None:
-    from maeul.adapters.sql import rules as rule_repo
-    from maeul.core.rules import registered_kinds
-
-    known = set(registered_kinds())
-    profile_ids = set()
-    for device_id in device_ids:
-        try:
-            profile_ids.add(int(devices.get_device(conn, tenant, device_id)["profile_id"]))
-        except NotFound:
-            continue
-    for profile_id in sorted(profile_ids):
-        have = {r["alarm_type"] for r in rule_repo.list_rules(conn, tenant, profile_id)}
-        for kind, alarm_type, severity in DETECTION_RULES:
-            if kind in known and alarm_type not in have:
-                rule_repo.create_rule(
-                    conn,
-                    tenant,
-                    profile_id,
-                    name=f"돌봄 {kind}",
-                    alarm_type=alarm_type,
-                    severity=severity,
-                    condition={"kind": kind},
-                )
-
-
 class DemoResidents:
-    """Plays the demo's residents on the extra devices, through the ingest pipeline (like real devices)."""
+    """Plays the demo's residents on their hubs through the ingest pipeline (like real devices): first the
+    history the detection learns from, then every ``interval_s`` the readings up to now."""
 
-    def __init__(self, platform: Platform, state: dict[str, Any], interval_s: float = 60.0, seed: int = 11) -> None:
+    def __init__(
+        self,
+        platform: Platform,
+        state: dict[str, Any],
+        interval_s: float = 60.0,
+        seed: int = 11,
+        clock: Callable[[], int] = now_ms,
+        history_days: float = HISTORY_DAYS,
+    ) -> None:
         self.platform = platform
-        self.homes = state.get("homes", [])
+        self.homes = [h for h in state.get("homes", []) if "hub" in h]
+        self.started_ms = int(state.get("started_ms", clock()))
         self.interval_s = interval_s
-        self.rng = random.Random(seed)
+        self.seed = seed
+        self.clock = clock
+        self.history_ms = int(history_days * 86_400_000)
+        self._sent: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pressed: dict[str, int] = {}  # home code -> ticks left until the button is let go
 
-    def _send(self, token: str, values: dict[str, float]) -> None:
-        try:
-            self.platform.ingest.submit_http(token, orjson.dumps({"ts": now_ms(), "values": values}))
-        except Exception:  # the demo goes on; the pipeline logs the cause
-            return
+    def _sim(self, home: dict[str, Any]) -> SimHome:
+        return SimHome(
+            int(home["seed"]),
+            bool(home["pillbox"]),
+            bool(home["vitals"]),
+            bool(home["diabetic"]),
+            bool(home["weak_battery"]),
+        )
 
-    def step(self) -> None:
-        silent = self.homes[-1]["home"] if self.homes else None  # one home's gas detector has a flat battery
-        for home in self.homes:
-            kinds = home["devices"]
-            if "door" in kinds and self.rng.random() < 0.05:
-                self._send(kinds["door"], {"door": 1.0, "battery": 87.0})
-            elif "door" in kinds:
-                self._send(kinds["door"], {"door": 0.0, "battery": 87.0})
-            for kind in ("smoke", "gas"):
-                if kind in kinds and not (kind == "gas" and home["home"] == silent):
-                    self._send(kinds[kind], {kind: 0.0, "battery": 93.0})
-            if "button" in kinds:
-                left = self._pressed.get(home["home"])
-                if left is not None:
-                    if left <= 0:
-                        self._pressed.pop(home["home"])
-                        self._send(kinds["button"], {"button": 0.0})
-                    else:
-                        self._pressed[home["home"]] = left - 1
-                elif not self._pressed and self.rng.random() < 0.002:  # ~every 17 min one home is in trouble
-                    self._pressed[home["home"]] = 5
-                    self._send(kinds["button"], {"button": 1.0, "battery": 90.0})
-                else:
-                    self._send(kinds["button"], {"button": 0.0, "battery": 90.0})
+    def _last_sent(self, home: dict[str, Any], now: int) -> int:
+        if home["home"] in self._sent:
+            return self._sent[home["home"]]
+        with self.platform.engine.connect() as conn:
+            newest = conn.execute(
+                select(func.max(latest_values.c.ts)).where(latest_values.c.device_id == home["hub_id"])
+            ).scalar()
+        return max(now - self.history_ms, int(newest) + 1) if newest is not None else now - self.history_ms
+
+    def catch_up(self, now: int | None = None) -> int:
+        """Send every home's readings from where it left off (at first: the history) up to ``now``."""
+        end = self.clock() if now is None else now
+        troubles = trouble_windows(self.started_ms, end, len(self.homes), self.seed)
+        sent = 0
+        for index, home in enumerate(self.homes):
+            since = self._last_sent(home, end)
+            readings = readings_between(self._sim(home), since, end, troubles.get(index, []))
+            for start in range(0, len(readings), CHUNK):
+                if self._stop.is_set():
+                    return sent
+                entries = [{"ts": ts, "values": values} for ts, values in readings[start : start + CHUNK]]
+                try:
+                    self.platform.ingest.submit_http(home["hub"], orjson.dumps(entries))
+                except Exception:  # the demo goes on; the pipeline logs the cause
+                    return sent
+                sent += len(entries)
+            self._sent[home["home"]] = end
+        return sent
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.step()
+            self.catch_up()
             self._stop.wait(self.interval_s)
 
     def start(self) -> None:

@@ -66,4 +66,7 @@ def router() -> APIRouter:
             plans = rollout.plans(conn, actor.tenant_id)
         return render(request, "care/reports.html", {"plans": plans})
 
+    from maeul.services.care import pages_routine
+
+    pages.include_router(pages_routine.router())
     return pages

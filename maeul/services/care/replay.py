@@ -9,6 +9,8 @@
    event for 48 h, every motion sensor off at ``t``, other sensors as they were. The time to detect is from
    ``t`` to the first inactivity or emergency alert; none within 48 h is a miss.
 4. The same replay with the fixed tiers only (``learned=False``) is the baseline.
+5. A lower bound on the time to detect: from each collapse to the resident's next real sign of life in the
+   unmodified stream (until then the two streams look alike, so no detector quiet on the real one is faster).
 
 Device-health alerts are counted apart and are never detections. Label rows are never shown to the detector.
 """
@@ -40,6 +42,7 @@ class Injection:
     t: float
     context: str | None
     detected_after_s: float | None  # None: missed
+    next_sign_s: float | None = None  # the resident's next real sign of life after t (unmodified stream)
 
 
 @dataclass(slots=True)
@@ -67,7 +70,21 @@ class Run:
             "max_time_to_detect_h": round(max(times), 3) if times else None,
             "device_alerts": self.device_alerts,
             "by_context": _by_context(self.injections),
+            **_lower_bound(self.injections),
         }
+
+
+def _lower_bound(injections: Sequence[Injection]) -> dict[str, object]:
+    """Until the resident's next real sign of life the collapsed stream looks like the unmodified one, so a
+    detector that raises nothing on the unmodified stream cannot detect a collapse sooner: the time to that
+    sign of life bounds the time to detect from below (a stream without one counts the 48 h horizon)."""
+    times = [(i.next_sign_s if i.next_sign_s is not None else HORIZON_S) / 3600 for i in injections]
+    if not times:
+        return {}
+    return {
+        "lower_bound_mean_time_to_detect_h": round(statistics.fmean(times), 3),
+        "lower_bound_median_time_to_detect_h": round(statistics.median(times), 3),
+    }
 
 
 def _by_context(injections: Sequence[Injection]) -> dict[str, object]:
@@ -149,6 +166,7 @@ def replay_run(
     run = Run(days, 0, 0)
     forks = sorted(inject_at)
     fork_i, event_i = 0, 0
+    signs = _signs_of_life(sensor_events, config) if forks else []
     person_open, device_open = False, False
     open_since = 0.0
     now = start
@@ -160,7 +178,9 @@ def replay_run(
                 event_i += 1
             fork = Detector.from_json(detector.to_json())
             _collapse(fork, t)
-            run.injections.append(Injection(t, fork.context, _detect(fork, t, tick_s)))
+            later = bisect.bisect_right(signs, t)
+            next_sign = signs[later] - t if later < len(signs) and signs[later] - t <= HORIZON_S else None
+            run.injections.append(Injection(t, fork.context, _detect(fork, t, tick_s), next_sign))
             fork_i += 1
         while event_i < len(sensor_events) and sensor_events[event_i].t <= now:
             detector.observe(sensor_events[event_i])
@@ -185,6 +205,18 @@ def replay_run(
     if person_open:
         run.alert_spans.append((open_since, float("inf")))
     return run
+
+
+def _signs_of_life(events: Sequence[Event], config: HomeConfig) -> list[float]:
+    """The times of the signs of life the detector counts in the unmodified stream."""
+    detector = Detector(replace(config, learned=False))
+    out: list[float] = []
+    for e in events:
+        before = detector.last_activity
+        detector.observe(e)
+        if detector.last_activity is not None and detector.last_activity != before:
+            out.append(detector.last_activity)
+    return out
 
 
 def draw_injections(events: Sequence[Event], config: HomeConfig, free_run: Run, n: int, seed: int) -> list[float]:

@@ -172,3 +172,15 @@ care_settings = Table(
     Column("tiers_h", JSON, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
 )
+
+# Per-home routine settings set by the caseworker (care_0002): the pill box's dose times and the resident's vitals
+# ranges, as the detection's own JSON (MedicationConfig, VitalsConfig). No personal data: times and limits only.
+care_routine = Table(
+    "care_routine",
+    metadata,
+    Column("household_id", Integer, ForeignKey("care_households.id", ondelete="CASCADE"), primary_key=True),
+    _tenant(),
+    Column("medication", JSON, nullable=True, comment="pill box: dose times, window (MedicationConfig)"),
+    Column("vitals", JSON, nullable=True, comment="the resident's blood pressure and glucose ranges (VitalsConfig)"),
+    Column("updated_at", BigInteger, nullable=False),
+)

@@ -144,3 +144,15 @@ def test_ordonez_reader_any_intervals(rows: list[tuple[datetime, int, tuple[str,
     kinds = {e.kind for e in events}
     assert kinds <= {"pressure", "door", "motion", "contact", "flush", "power"}
     assert all((e.sensor == "Maindoor-Entrance") == (e.kind == "door") for e in events)
+
+
+def test_the_lower_bound_is_the_next_real_sign_of_life() -> None:
+    """No detector quiet on the unmodified stream can beat the resident's next real sign of life; the synthetic
+    home's kitchen motion every 20 minutes by day and its 07:00 rise bound the time to detect from below."""
+    report = replay(stream(12), inject=8, seed=3, tick_s=300)
+    learned = report.learned
+    bound, mean = learned["lower_bound_mean_time_to_detect_h"], learned["mean_time_to_detect_h"]
+    assert isinstance(bound, float) and isinstance(mean, float)
+    assert learned["false_alarms"] == 0 and 0 < bound <= mean
+    median = learned["lower_bound_median_time_to_detect_h"]
+    assert isinstance(median, float) and median <= 8.5  # nights end at 07:00, bedtime is 22:30

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 
 def router() -> APIRouter:
-    from maeul.services.care.api import admin, households, people, reports, responses
+    from maeul.services.care.api import admin, households, people, reports, responses, routine
 
     combined = APIRouter()
-    for module in (households, people, responses, reports, admin):
+    for module in (households, routine, people, responses, reports, admin):
         combined.include_router(module.router)
     return combined

@@ -20,6 +20,7 @@ from maeul.services.care.api.schemas import (
 )
 from maeul.services.care.core.status import Status
 from maeul.services.care.store import households as repo
+from maeul.services.care.store import routine as routine_store
 from maeul.services.care.store import status as status_store
 
 router = APIRouter(prefix="/api/v1/care", tags=["care"])
@@ -99,6 +100,7 @@ def add_devices(household_id: IdPath, body: DevicesRequest, actor: CareAdmin, pl
     alarm rules for the emergency button, smoke and gas). Tokens are shown once."""
     with platform.engine.begin() as conn:
         created = repo.add_devices(conn, actor.tenant_id, household_id, list(body.kinds))
+        routine_store.apply_to_rules(conn, actor.tenant_id, household_id)  # its pill box and vitals settings
     platform.provision_broker()
     return [
         CreatedDevice(

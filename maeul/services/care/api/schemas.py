@@ -20,6 +20,7 @@ DeviceKind = Literal[
     "pressure",
     "vitals",
     "pillbox",
+    "hub",
 ]
 Code = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", examples=["H001"])
 DistrictCode = Field(min_length=1, max_length=20, examples=["3113025"])
@@ -160,3 +161,57 @@ class RolloutBody(Strict):
     planned_homes: int = Field(ge=0, le=100_000)
     start_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     note: str | None = Field(default=None, max_length=1000)
+
+
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class MedicationSettings(Strict):
+    """The pill box routine; fields left out keep the defaults (see docs/care-service.md)."""
+
+    times: list[str] | None = Field(
+        default=None, max_length=8, description="dose times HH:MM set by the caseworker; empty: learned"
+    )
+    window_s: int | None = Field(default=None, ge=60, le=43_200, description="a dose not taken this long after")
+    early_s: int | None = Field(default=None, ge=0, le=43_200)
+    hold_s: int | None = Field(default=None, ge=60, le=86_400)
+    history_days: int | None = Field(default=None, ge=1, le=60)
+    min_days: int | None = Field(default=None, ge=1, le=60)
+    min_share: float | None = Field(default=None, gt=0, le=1)
+    cluster_gap_s: int | None = Field(default=None, ge=60, le=43_200)
+
+
+class VitalsSettings(Strict):
+    """The resident's ranges (mmHg, mg/dL); fields left out keep the defaults."""
+
+    systolic_low: float | None = Field(default=None, ge=0, le=300)
+    systolic_high: float | None = Field(default=None, ge=0, le=300)
+    diastolic_low: float | None = Field(default=None, ge=0, le=200)
+    diastolic_high: float | None = Field(default=None, ge=0, le=200)
+    glucose_low: float | None = Field(default=None, ge=0, le=1000)
+    glucose_high: float | None = Field(default=None, ge=0, le=1000)
+    systolic_critical_low: float | None = Field(default=None, ge=0, le=300)
+    systolic_critical_high: float | None = Field(default=None, ge=0, le=300)
+    diastolic_critical_low: float | None = Field(default=None, ge=0, le=200)
+    diastolic_critical_high: float | None = Field(default=None, ge=0, le=200)
+    glucose_critical_low: float | None = Field(default=None, ge=0, le=1000)
+    glucose_critical_high: float | None = Field(default=None, ge=0, le=1000)
+    confirm_s: int | None = Field(default=None, ge=60, le=86_400)
+    quiet_from: str | None = Field(default=None, pattern=HHMM)
+    quiet_to: str | None = Field(default=None, pattern=HHMM)
+    expire_s: int | None = Field(default=None, ge=60, le=7 * 86_400)
+    critical_level: Literal["attention", "warning", "danger"] | None = None
+
+
+class RoutinePatch(Strict):
+    """Change one or both; null resets to the defaults (learned dose times, default ranges)."""
+
+    medication: MedicationSettings | None = None
+    vitals: VitalsSettings | None = None
+
+
+class Routine(BaseModel):
+    household_id: int
+    medication: dict[str, Any] | None = Field(description="as set (null: defaults)")
+    vitals: dict[str, Any] | None = Field(description="as set (null: defaults)")
+    effective: dict[str, dict[str, Any]] = Field(description="what the detection uses, defaults filled in")

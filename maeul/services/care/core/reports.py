@@ -26,7 +26,7 @@ def alert_kind(alarm_type: str) -> str:
         return "inactivity"
     if any(w in t for w in ("cold", "heat", "temperature", "humid")):
         return "environment"
-    if any(w in t for w in ("pill", "vital", "pressure_range", "glucose", "blood")):
+    if any(w in t for w in ("pill", "medic", "vital", "pressure_range", "glucose", "blood")):
         return "routine"
     return "other"
 

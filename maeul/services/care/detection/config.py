@@ -29,7 +29,12 @@ class HomeConfig:
     bin_s: int = 1800  # time-of-day resolution of the routine
     window_s: int = HOUR  # a silence is compared with those seen within ± this time of day
     min_support: int = 3  # silences seen in that window before a context's own routine is trusted
-    margin_ratio: float = 1.0  # threshold = longest silence seen × (1 + ratio) + margin
+    # the threshold: with ``survival`` (default) the longest silence seen plus the tail margin that keeps the
+    # home within ``fa_budget_per_day`` false alarms (docs/care-detection.md); without it, the first method:
+    # longest silence seen × (1 + margin_ratio) + margin_s
+    survival: bool = True
+    fa_budget_per_day: float = 0.03
+    margin_ratio: float = 1.0
     margin_s: int = 1800
     # immediate events and environment
     button_hold_s: int = HOUR  # how long an emergency-button press keeps the home in danger
@@ -52,6 +57,10 @@ class HomeConfig:
             )
         if self.window_s < 0 or self.min_support < 1 or self.margin_ratio < 0 or self.margin_s < 0:
             raise ConfigError("학습 매개변수가 음수임 / learning parameters must not be negative")
+        if not 0 < self.fa_budget_per_day < 1:
+            raise ConfigError(
+                "fa_budget_per_day는 0과 1 사이여야 함 / fa_budget_per_day must be between 0 and 1 (per day)"
+            )
         positive = (self.button_hold_s, self.environment_hold_s, self.offline_s, self.stuck_motion_s)
         if min(positive) <= 0 or self.cold_c >= self.heat_c:
             raise ConfigError("시간 한도는 양수, 추위 < 더위 / limits must be positive and cold < heat")

@@ -78,6 +78,7 @@ class Detector:
     raised_for: float | None = None  # the silence (its start) an inactivity alert was raised for
     raised_level: str | None = None
     batteries: dict[str, float] = field(default_factory=dict)
+    left_rest: str | None = None  # the bed or chair the person got up from, while still in its room
 
     # --- events -------------------------------------------------------------------------------------------
     def observe(self, event: Event) -> None:
@@ -118,6 +119,16 @@ class Detector:
             self.routine.learn(self.context, self.last_activity, t, self.config)
         self.last_activity = t
         self.context = self._context_after(event)
+        if event.kind == "pressure" and event.value < 0.5 and not self.context.startswith("rest:"):
+            self.left_rest = f"rest:{event.sensor}"  # got up from a bed or chair
+        elif self.left_rest is not None and not (
+            self.context.startswith("room:") and self._room_of(self.left_rest) == event.room
+        ):
+            self.left_rest = None  # sat or lay down again, or left the room of that bed or chair
+
+    def _room_of(self, rest: str) -> str | None:
+        state = self.sensors.get(rest.split(":", 1)[1])
+        return None if state is None else state.room
 
     def _context_after(self, event: Event) -> str:
         if event.kind == "door":
@@ -200,6 +211,12 @@ class Detector:
         longest = 0.0
         if learned and self.context is not None:
             expectation = self.routine.expect(self.context, now, cfg)
+            if self.left_rest is not None:
+                # still in the room of the bed or chair just left: maybe back on it unregistered (a pressure
+                # sensor can miss a person at its edge), so the more patient of the two routines decides
+                resting = self.routine.expect(self.left_rest, now, cfg)
+                if resting.threshold_s > expectation.threshold_s:
+                    expectation = resting
             threshold, longest, basis = expectation.threshold_s, expectation.longest_s, expectation.context
         else:
             threshold, basis = float(cfg.attention_s), None
@@ -343,6 +360,7 @@ class Detector:
             "raised_for": self.raised_for,
             "raised_level": self.raised_level,
             "batteries": dict(sorted(self.batteries.items())),
+            "left_rest": self.left_rest,
         }
 
     @classmethod
@@ -356,8 +374,9 @@ class Detector:
         if not isinstance(sensors_raw, dict) or not isinstance(batteries_raw, dict):
             raise ValueError("detector state: sensors and batteries must be objects")
         context, raised_level = data.get("context"), data.get("raised_level")
-        if context is not None and not isinstance(context, str):
-            raise ValueError("detector state: context must be text")
+        left_rest = data.get("left_rest")
+        if any(v is not None and not isinstance(v, str) for v in (context, left_rest)):
+            raise ValueError("detector state: context and left_rest must be text")
         if raised_level is not None and raised_level not in LEVELS:
             raise ValueError("detector state: raised_level must be a level")
         return cls(
@@ -373,4 +392,5 @@ class Detector:
             raised_for=_opt(data.get("raised_for")),
             raised_level=raised_level,
             batteries={str(k): _num(v) for k, v in batteries_raw.items()},
+            left_rest=left_rest,
         )

@@ -18,6 +18,7 @@ that hour: a morning without getting up is noticed soon after the usual time.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from maeul.services.care.detection.config import HomeConfig
@@ -29,6 +30,7 @@ MAX_LEARNED_S = 2 * DAY_S  # a silence longer than this teaches nothing more
 
 
 REST = "rest"
+_ARRAYS: tuple[tuple[str, float], ...] = (("last_day", -1), ("day_value", 0.0), ("total", 0.0), ("total_sq", 0.0))
 
 
 def parent(context: str) -> str | None:
@@ -43,15 +45,45 @@ def parent(context: str) -> str | None:
 @dataclass(slots=True)
 class ContextStats:
     """Per time-of-day bin: the longest elapsed silence seen (seconds), on how many days the context covered
-    the bin, and the last such day (to count each day once)."""
+    the bin, the last such day (to count each day once), that day's value (its longest elapsed silence in the
+    bin), and the sum and sum of squares of the per-day values (their spread, for the tail)."""
 
     longest: list[float]
     count: list[int]
     last_day: list[int]
+    day_value: list[float]
+    total: list[float]
+    total_sq: list[float]
 
     @classmethod
     def empty(cls, bins: int) -> ContextStats:
-        return cls([0.0] * bins, [0] * bins, [-1] * bins)
+        return cls([0.0] * bins, [0] * bins, [-1] * bins, [0.0] * bins, [0.0] * bins, [0.0] * bins)
+
+    def add(self, index: int, day: int, elapsed: float) -> None:
+        """One day's silence covered bin ``index`` with ``elapsed`` seconds at the bin's end (or the silence's)."""
+        if self.last_day[index] != day:
+            self.count[index] += 1
+            self.last_day[index] = day
+            self.day_value[index] = elapsed
+            self.total[index] += elapsed
+            self.total_sq[index] += elapsed * elapsed
+        elif elapsed > self.day_value[index]:
+            old = self.day_value[index]
+            self.total[index] += elapsed - old
+            self.total_sq[index] += elapsed * elapsed - old * old
+            self.day_value[index] = elapsed
+        if elapsed > self.longest[index]:
+            self.longest[index] = elapsed
+
+    def spread(self, index: int, prior_s: float) -> float:
+        """The day-to-day spread (standard deviation, seconds) of the bin's per-day values, shrunk towards
+        ``prior_s`` as if that prior were one more day's worth of evidence (few days: mostly the prior)."""
+        k = self.count[index]
+        if k == 0:
+            return prior_s
+        mean = self.total[index] / k
+        variance = max(0.0, self.total_sq[index] / k - mean * mean)
+        return math.sqrt((k * variance + prior_s * prior_s) / (k + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +101,16 @@ class Expectation:
 class Routine:
     contexts: dict[str, ContextStats] = field(default_factory=dict)
     learned_s: float = 0.0  # total silence time learned
+    long_silences: int = 0  # silences of at least one bin: the ones that can come near a threshold
+    first_s: float | None = None  # the span of time learned from
+    last_s: float | None = None
+
+    def alpha(self, cfg: HomeConfig) -> float:
+        """The chance a normal long silence may have of being alerted, so that the home's long silences per day
+        times it stay within the false-alarm budget (at most the budget itself: one long silence a day)."""
+        days = 0.0 if self.first_s is None or self.last_s is None else (self.last_s - self.first_s) / DAY_S
+        per_day = self.long_silences / days if days >= 1 else 1.0
+        return cfg.fa_budget_per_day / max(1.0, per_day)
 
     def learn(self, context: str, start: float, end: float, cfg: HomeConfig) -> None:
         """Add a silence from ``start`` to ``end`` (local seconds) in ``context`` and its parents."""
@@ -76,6 +118,10 @@ class Routine:
             return
         end = min(end, start + MAX_LEARNED_S)
         self.learned_s += end - start
+        if end - start >= cfg.bin_s:
+            self.long_silences += 1
+        self.first_s = start if self.first_s is None else min(self.first_s, start)
+        self.last_s = end if self.last_s is None else max(self.last_s, end)
         chain = [context]
         pooled = parent(context)
         if pooled is not None:
@@ -86,16 +132,12 @@ class Routine:
             upto = min(end, edge + b)
             index = int((edge % DAY_S) // b)
             elapsed = upto - start
+            day = int(edge // DAY_S)
             for name in chain:
                 stats = self.contexts.get(name)
                 if stats is None:
                     stats = self.contexts[name] = ContextStats.empty(cfg.bins)
-                day = int(edge // DAY_S)
-                if stats.last_day[index] != day:
-                    stats.count[index] += 1
-                    stats.last_day[index] = day
-                if elapsed > stats.longest[index]:
-                    stats.longest[index] = elapsed
+                stats.add(index, day, elapsed)
             edge += b
 
     def _window(self, stats: ContextStats, t: float, cfg: HomeConfig) -> tuple[float, int]:
@@ -108,6 +150,24 @@ class Routine:
             support = max(support, stats.count[i])
         return longest, support
 
+    def _tail(self, stats: ContextStats, t: float, cfg: HomeConfig) -> float:
+        """The survival threshold: for each bin within the window, the longest per-day value seen plus the margin
+        beyond which a new day's value has at most ``alpha`` chance, the tail beyond the longest of ``k`` days
+        taken as exponential with the bin's day-to-day spread as its scale:
+        P(new > longest + x) ≈ exp(-x / spread) / (k + 1) = alpha."""
+        alpha = self.alpha(cfg)
+        centre = int((t % DAY_S) // cfg.bin_s)
+        reach = cfg.window_s // cfg.bin_s
+        threshold = 0.0
+        for offset in range(-reach, reach + 1):
+            i = (centre + offset) % cfg.bins
+            k = stats.count[i]
+            if k == 0:
+                continue
+            margin = stats.spread(i, float(cfg.window_s)) * max(0.0, math.log(1.0 / ((k + 1) * alpha)))
+            threshold = max(threshold, stats.longest[i] + margin)
+        return threshold
+
     def _own(self, context: str, t: float, cfg: HomeConfig) -> Expectation | None:
         stats = self.contexts.get(context)
         if stats is None:
@@ -115,8 +175,13 @@ class Routine:
         longest, support = self._window(stats, t, cfg)
         if support < cfg.min_support:
             return None
-        threshold = longest * (1 + cfg.margin_ratio) + cfg.margin_s
+        threshold = self._tail(stats, t, cfg) if cfg.survival else longest * (1 + cfg.margin_ratio) + cfg.margin_s
         return Expectation(min(threshold, float(cfg.danger_s)), context, longest, support)
+
+    def established(self, context: str, cfg: HomeConfig) -> bool:
+        """Seen on at least ``min_support`` days at some hour: its absence at another hour is evidence."""
+        stats = self.contexts.get(context)
+        return stats is not None and max(stats.count) >= cfg.min_support
 
     def expect(self, context: str, t: float, cfg: HomeConfig) -> Expectation:
         """The threshold of a silence in ``context`` at ``t``. A child context's own routine can only lengthen
@@ -125,6 +190,8 @@ class Routine:
         own = self._own(context, t, cfg)
         up = parent(context)
         pooled = self._own(up, t, cfg) if up is not None else None
+        if own is None and up == REST and self.established(context, cfg):
+            pooled = None  # a known resting place not used at this hour: not like the others (bed ≠ chair)
         if own is not None and pooled is not None and context.startswith("room:"):
             return pooled if pooled.threshold_s > own.threshold_s else own
         for found in (own, pooled, self._own(HOME, t, cfg) if context != HOME else None):
@@ -140,9 +207,15 @@ class Routine:
                     "longest": [round(v, 1) for v in s.longest],
                     "count": list(s.count),
                     "last_day": list(s.last_day),
+                    "day_value": [round(v, 1) for v in s.day_value],
+                    "total": [round(v, 1) for v in s.total],
+                    "total_sq": [round(v) for v in s.total_sq],
                 }
                 for name, s in sorted(self.contexts.items())
             },
+            "long_silences": self.long_silences,
+            "first_s": self.first_s,
+            "last_s": self.last_s,
         }
 
     @classmethod
@@ -161,13 +234,26 @@ class Routine:
                 raise ValueError(f"routine.contexts.{name}: longest and count must be lists")
             if len(longest) != cfg.bins or len(count) != cfg.bins:
                 raise ValueError(f"routine.contexts.{name}: expected {cfg.bins} bins")
-            last = s.get("last_day", [-1] * cfg.bins)
-            if not isinstance(last, list) or len(last) != cfg.bins:
+            arrays = [s.get(key, [default] * cfg.bins) for key, default in _ARRAYS]
+            if any(not isinstance(a, list) or len(a) != cfg.bins for a in arrays):
                 raise ValueError(f"routine.contexts.{name}: expected {cfg.bins} bins")
+            last, day_value, total, total_sq = arrays
             contexts[str(name)] = ContextStats(
-                [float(v) for v in longest], [int(v) for v in count], [int(v) for v in last]
+                [float(v) for v in longest],
+                [int(v) for v in count],
+                [int(v) for v in last],
+                [float(v) for v in day_value],
+                [float(v) for v in total],
+                [float(v) for v in total_sq],
             )
-        learned = data.get("learned_s", 0.0)
-        if not isinstance(learned, int | float):
-            raise ValueError("routine.learned_s: expected a number")
-        return cls(contexts, float(learned))
+        learned, long_silences = _number(data, "learned_s", 0.0), _number(data, "long_silences", 0)
+        first = None if data.get("first_s") is None else _number(data, "first_s", 0.0)
+        last_s = None if data.get("last_s") is None else _number(data, "last_s", 0.0)
+        return cls(contexts, learned, int(long_silences), first, last_s)
+
+
+def _number(data: dict[str, object], key: str, default: float) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"routine.{key}: expected a number")
+    return float(value)

@@ -10,6 +10,10 @@ Kinds (each true while the home has an alert of that kind at ``level`` or above)
     {"kind": "care.emergency"}      emergency button, smoke, gas (danger)
     {"kind": "care.environment"}    indoor cold or heat, sustained
     {"kind": "care.device"}         sensor offline, low battery, motion sensor stuck
+    {"kind": "care.medication"}     pill box not opened around the usual (or set) dose time
+    {"kind": "care.vitals"}         blood pressure or glucose out of the resident's range (confirmed, or critical)
+
+The last two live in :mod:`maeul.services.care.detection.routine_rules` (their own small states).
 
 The condition's state is the home's whole detector (routine included) as JSON, so each rule learns the home's
 own routine from its own readings.
@@ -36,6 +40,10 @@ KINDS = {
     "care.environment": "environment",
     "care.device": "device",
 }
+
+
+DESCRIBE_STEP_S = 300
+DESCRIBE_REACH_S = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,11 +135,21 @@ class CareEvaluator(Evaluator[KindCondition, Detector]):
 
     def describe(self, cond: KindCondition, state: Detector) -> Description:
         at = state.last_t if state.last_t is not None else 0.0
-        status = state.evaluate(at)
         watched = KINDS[cond.kind]
+        status = state.evaluate(at)
         alert = next((a for a in status.alerts if a.kind == watched), None)
+        if alert is None and watched == "inactivity":
+            # raised by a tick after the last event: describe it as it stood then (the state keeps no tick time)
+            for step_s in range(DESCRIBE_STEP_S, DESCRIBE_REACH_S + 1, DESCRIBE_STEP_S):
+                status = state.evaluate(at + step_s)
+                alert = next((a for a in status.alerts if a.kind == watched), None)
+                if alert is not None:
+                    break
         ko, en = (alert.reason_ko, alert.reason_en) if alert else (status.reason_ko, status.reason_en)
-        return Description(en, ko, {"status": status.level, "context": status.context})
+        level = "device_fault" if watched == "device" and alert is not None else status.level
+        if alert is not None and watched != "device":
+            level = max(status.level, alert.level, key=lambda name: level_rank(name))
+        return Description(en, ko, {"status": level, "context": status.context})
 
     def dump_state(self, cond: KindCondition, state: Detector) -> JsonValue:
         data: JsonValue = state.to_json()  # type: ignore[assignment]
@@ -146,6 +164,15 @@ class CareEvaluator(Evaluator[KindCondition, Detector]):
 
 def register_rule_kinds() -> None:
     """Register the care kinds (idempotent)."""
+    from maeul.services.care.detection.routine_rules import (
+        MedicationEvaluator,
+        VitalsEvaluator,
+        parse_medication,
+        parse_vitals,
+    )
+
     evaluator = CareEvaluator()
     for kind in KINDS:
         register_kind(kind, _parser(kind), evaluator, replace=True)
+    register_kind("care.medication", parse_medication, MedicationEvaluator(), replace=True)
+    register_kind("care.vitals", parse_vitals, VitalsEvaluator(), replace=True)

@@ -15,8 +15,9 @@ from maeul.adapters.sql.alarm_tables import entity_devices, rules
 from maeul.adapters.sql.errors import Conflict, Invalid, NotFound
 from maeul.adapters.sql.ids import inserted_id
 from maeul.adapters.sql.tables import device_profiles, devices, districts
+from maeul.core.rules import registered_kinds
 from maeul.platform.clock import now_ms
-from maeul.services.care.core.devices import IMMEDIATE, KINDS, profile_keys, profile_name
+from maeul.services.care.core.devices import DETECTION_RULES, IMMEDIATE, KINDS, profile_keys, profile_name
 from maeul.services.care.core.status import Status
 from maeul.services.care.crypto import FieldCipher, new_uid
 from maeul.services.care.tables import care_households, care_status
@@ -297,7 +298,24 @@ def ensure_profiles(conn: Connection, tenant_id: str, kinds: Iterable[str] = tup
                     severity="critical",
                     condition={"kind": "threshold", "key": key, "op": ">=", "value": 1},
                 )
+        for alarm_type, severity, condition in DETECTION_RULES.get(kind, ()):
+            if condition["kind"] in registered_kinds():
+                _ensure_rule(conn, tenant_id, found, kind, alarm_type, severity, condition)
     return out
+
+
+def _ensure_rule(
+    conn: Connection, tenant_id: str, profile_id: int, kind: str, alarm_type: str, severity: str, cond: dict[str, Any]
+) -> None:
+    has_rule = conn.execute(
+        select(func.count())
+        .select_from(rules)
+        .where(rules.c.profile_id == profile_id, rules.c.alarm_type == alarm_type)
+    ).scalar_one()
+    if not has_rule:
+        rule_repo.create_rule(
+            conn, tenant_id, profile_id, name=f"care {kind}", alarm_type=alarm_type, severity=severity, condition=cond
+        )
 
 
 def add_devices(

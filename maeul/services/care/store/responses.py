@@ -60,6 +60,9 @@ def open_for_alarm(
         return None
     existing = by_alarm(conn, alarm["tenant_id"], alarm["id"])
     if existing is not None:
+        if status is Status.DANGER and existing["closed_at"] is None:  # raised to danger since it opened
+            home = get_household(conn, alarm["tenant_id"], household_id)
+            outbox.notify_family(conn, cipher, existing, home, "danger", now_ms())  # queued once (by its id)
         return existing
     now = now_ms()
     try:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, false, insert, or_, select, update
 
-from maeul.adapters.sql.alarm_tables import alarm_entities, alarms
+from maeul.adapters.sql.alarm_tables import alarm_entities, alarms, rules
 from maeul.adapters.sql.tables import devices, latest_values
 from maeul.platform.clock import now_ms
 from maeul.services.care.core.status import (
@@ -44,6 +44,13 @@ def tenant_tiers(conn: Connection, tenant_id: str) -> tuple[float, float, float]
     return (float(tiers[0]), float(tiers[1]), float(tiers[2])) if tiers else DEFAULT_TIERS_H
 
 
+def _detected(conn: Connection, ids: list[int]) -> bool:
+    """Whether one of these devices is watched by a ``care.inactivity`` rule (a hub, or sensors given one)."""
+    profiles = select(devices.c.profile_id).where(devices.c.id.in_(ids))
+    conditions = conn.execute(select(rules.c.condition).where(rules.c.profile_id.in_(profiles))).scalars()
+    return any(isinstance(c, dict) and c.get("kind") == "care.inactivity" for c in conditions)
+
+
 def facts_for(conn: Connection, tenant_id: str, home: dict[str, Any], now: int) -> HomeFacts:
     ids = device_ids(conn, home)
     last_motion: int | None = None
@@ -67,6 +74,8 @@ def facts_for(conn: Connection, tenant_id: str, home: dict[str, Any], now: int) 
         ]
         if len(silent) == len(ids) and not newest:
             silent = []  # a home not yet installed: nothing ever reported; no fault to chase
+        if _detected(conn, ids):
+            last_motion = None  # the detection's own rule applies the tiers (and its learned routine) itself
     tiers = home.get("tiers_h")
     return HomeFacts(
         now=now,
