@@ -52,8 +52,9 @@ class AlertBenchOptions:
         }
 
 
-def capacity_from_results(store: str, directory: Path = RESULTS_DIR) -> tuple[float, str] | None:
-    """The end-to-end sustained msg/s of ``store`` in the newest results file (by name: they are dated)."""
+def capacity_from_results(store: str, directory: Path = RESULTS_DIR, workers: int = 0) -> tuple[float, str] | None:
+    """The end-to-end sustained msg/s of ``store`` with ``workers`` ingest workers in the newest results file (by
+    name: they are dated)."""
     for path in sorted(directory.glob("*.json"), reverse=True):
         try:
             data = orjson.loads(path.read_bytes())
@@ -62,7 +63,8 @@ def capacity_from_results(store: str, directory: Path = RESULTS_DIR) -> tuple[fl
         for figures in data.get("stores") or [] if isinstance(data, dict) else []:
             sustained = ((figures or {}).get("ingest") or {}).get("sustained") or {}
             rate = sustained.get("messages_per_s")
-            if figures.get("store") == store and isinstance(rate, int | float) and rate > 0:
+            run_workers = ((figures or {}).get("ingest") or {}).get("workers") or 0
+            if figures.get("store") == store and run_workers == workers and isinstance(rate, int | float) and rate > 0:
                 return float(rate), f"end-to-end figure of {path.name}"
     return None
 
@@ -70,12 +72,16 @@ def capacity_from_results(store: str, directory: Path = RESULTS_DIR) -> tuple[fl
 def resolve_capacity(store: Store, options: AlertBenchOptions, progress: Progress) -> tuple[float, str]:
     if options.capacity is not None:
         return options.capacity, "--capacity"
-    found = capacity_from_results(store, options.results_dir)
+    found = capacity_from_results(store, options.results_dir, options.latency.workers)
     if found is not None:
         return found
     lat = options.latency
     ingest = IngestOptions(
-        seconds=options.measure_seconds, latency_seconds=0, devices=lat.devices, publishers=lat.publishers
+        seconds=options.measure_seconds,
+        latency_seconds=0,
+        devices=lat.devices,
+        publishers=lat.publishers,
+        workers=lat.workers,
     )
     run = run_ingest(store, ingest, progress)
     return run.sustained.messages_per_s, f"measured now ({options.measure_seconds:g} s closed loop)"
@@ -140,6 +146,9 @@ def register(app: typer.Typer, seconds: float = 60.0) -> None:
         devices: Annotated[int, typer.Option(min=1, help="Background load devices")] = 1000,
         publishers: Annotated[int, typer.Option(min=1, help="Load publisher processes")] = 2,
         load_rules: Annotated[bool, typer.Option(help="Load devices have a (never firing) rule too")] = True,
+        ingest_workers: Annotated[
+            int, typer.Option(min=0, help="MQTT receiver processes beside Maeul's writer (MAEUL_INGEST_WORKERS)")
+        ] = 0,
         nodata_devices: Annotated[int, typer.Option(min=1, help="Devices of the no-data tick")] = 200_000,
         nodata_silent: Annotated[int, typer.Option(min=1, help="Devices falling silent in the no-data run")] = 200,
         latency: Annotated[bool, typer.Option(help="Run the alert-latency phase")] = True,
@@ -156,6 +165,7 @@ def register(app: typer.Typer, seconds: float = 60.0) -> None:
                 devices=devices,
                 publishers=publishers,
                 load_rules=load_rules,
+                workers=ingest_workers,
             ),
             no_data=NoDataOptions(devices=nodata_devices, silent=min(nodata_silent, nodata_devices)),
             capacity=capacity,

@@ -43,6 +43,7 @@ from maeul.benchmarking.progress import NoProgress, Progress
 from maeul.benchmarking.publisher import Client, PublisherGroup
 from maeul.benchmarking.workload import TENANT, keys_for
 from maeul.platform.app import Platform
+from maeul.platform.ingest_workers import IngestWorkers
 from maeul.platform.notify.models import ContactSpec, PolicySpec, check_channel_config
 from maeul.platform.settings import Settings
 
@@ -64,6 +65,7 @@ class AlertOptions:
     load_rules: bool = True
     publisher: Client = "lean"
     drain_s: float = 30.0  # after the last trigger: wait this long at most for its webhook
+    workers: int = 0  # Settings.ingest_workers: MQTT receiver processes (0: the client runs in Maeul's process)
 
 
 @dataclass
@@ -87,6 +89,7 @@ class AlertRun:
     to_webhook_p99_ms: float
     load_rules: bool
     duplicates: int = 0
+    workers: int = 0
     cpu: dict[str, float] = field(default_factory=dict)
 
 
@@ -112,7 +115,9 @@ def run_alert_latency(
                 database_url=url,
                 mqtt_url=broker.ingest_url,
                 mqtt_client_id="maeul-bench-alerts",
+                ingest_workers=opts.workers,
                 log_json=False,
+                log_level="WARNING",  # receiver processes log at this level (connects would clutter the output)
             )
             platform = Platform.create(settings)
             try:
@@ -216,6 +221,10 @@ class _Run:
     def _stored_rows(self) -> float:
         return self.platform.metrics.registry.get_sample_value("maeul_ingest_readings_total") or 0.0
 
+    def _receiver_pids(self) -> list[int]:
+        mqtt = self.platform.mqtt
+        return mqtt.pids() if isinstance(mqtt, IngestWorkers) else []
+
     def _postgres_pids(self) -> list[int]:
         if self.platform.engine.dialect.name != "postgresql":
             return []
@@ -245,6 +254,7 @@ class _Run:
             meter = CpuMeter(
                 {
                     "maeul": lambda: [os.getpid()],
+                    "receivers": self._receiver_pids,
                     "broker": self.broker.pids,
                     "publishers": group.pids,
                     "postgres": self._postgres_pids,
@@ -358,6 +368,7 @@ class _Run:
             to_webhook_p50_ms=percentile(to_webhook, 50),
             to_webhook_p99_ms=percentile(to_webhook, 99),
             load_rules=self.opts.load_rules,
+            workers=self.opts.workers,
             duplicates=self.receiver.duplicates,
             cpu=cpu,
         )

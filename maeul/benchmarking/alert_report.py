@@ -44,7 +44,9 @@ def lines(report: AlertReport) -> list[Line]:
             if run.capacity_messages_per_s
             else "no load"
         )
-        out.append(Line(run.store, f"background load while alerting ({'with' if run.load_rules else 'no'} rules)",
+        workers = f", {run.workers} ingest workers" if run.workers else ""
+        rules = "with" if run.load_rules else "no"
+        out.append(Line(run.store, f"background load while alerting ({rules} rules{workers})",
                         load, "half of capacity", "", ""))  # fmt: skip
         complete = run.delivered == run.triggers and run.triggers > 0
         out.append(

@@ -53,9 +53,21 @@ class Dispatcher:
         token = uuid.uuid4().hex
         with self.engine.begin() as conn:
             rows = store.claim(conn, self.clock(), self.lease_ms, self.batch, token)
-        for row in rows:
-            result, duration_ms = self._attempt(row)
-            self._record(row, token, result, duration_ms)
+        if not rows:
+            return 0
+        outcomes = [(row, *self._attempt(row)) for row in rows]
+        # One write transaction for the whole batch: on SQLite every transaction waits its turn for the one
+        # write lock (behind the ingest writer's batches), so recording row by row made the last message of a
+        # batch wait for every earlier one's turn. If the batch cannot be recorded at once, row by row.
+        try:
+            with self.engine.begin() as conn:
+                for row, result, duration_ms in outcomes:
+                    self._record(conn, row, token, result, duration_ms)
+        except Exception:
+            log.exception("recording %d deliveries at once failed; recording them one by one", len(outcomes))
+            for row, result, duration_ms in outcomes:
+                with self.engine.begin() as conn:
+                    self._record(conn, row, token, result, duration_ms)
         return len(rows)
 
     def _attempt(self, row: dict[str, Any]) -> tuple[DeliveryResult, int]:
@@ -74,50 +86,49 @@ class Dispatcher:
         reported = result.detail.get("duration_ms")
         return result, int(reported) if isinstance(reported, int | float) else measured
 
-    def _record(self, row: dict[str, Any], token: str, result: DeliveryResult, duration_ms: int) -> None:
+    def _record(self, conn: Any, row: dict[str, Any], token: str, result: DeliveryResult, duration_ms: int) -> None:
         now = self.clock()
         attempts = row["attempts"] + 1
-        with self.engine.begin() as conn:
-            store.add_attempt(
-                conn,
-                {
-                    "outbox_id": row["id"],
-                    "tenant_id": row["tenant_id"],
-                    "ts": now,
-                    "status": result.status[:40],
-                    "error": result.error,
-                    "duration_ms": min(duration_ms, 2_147_483_647),
-                    "detail": _json_safe(result.detail),
-                },
-            )
-            values: dict[str, Any] = {
-                "attempts": attempts,
-                "last_status": result.status[:40],
-                "last_error": result.error,
-            }
-            if result.ok:
-                values.update(status="delivered", delivered_at=now, last_error=None)
-            elif result.retryable:
-                first = store.first_attempt_at(conn, row["id"]) or now
-                if now - first >= self.max_age_ms:
-                    hours = self.max_age_ms / 3_600_000
-                    values.update(status="failed", last_error=f"gave up after {hours:g} h: {result.error}")
-                    log.error("notification %s failed for good: %s", row["id"], values["last_error"])
-                else:
-                    delay = retry_delay_ms(attempts, self.backoff, self.rng.random(), result.retry_after_s)
-                    values.update(next_attempt_at=now + delay)
+        store.add_attempt(
+            conn,
+            {
+                "outbox_id": row["id"],
+                "tenant_id": row["tenant_id"],
+                "ts": now,
+                "status": result.status[:40],
+                "error": result.error,
+                "duration_ms": min(duration_ms, 2_147_483_647),
+                "detail": _json_safe(result.detail),
+            },
+        )
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_status": result.status[:40],
+            "last_error": result.error,
+        }
+        if result.ok:
+            values.update(status="delivered", delivered_at=now, last_error=None)
+        elif result.retryable:
+            first = store.first_attempt_at(conn, row["id"]) or now
+            if now - first >= self.max_age_ms:
+                hours = self.max_age_ms / 3_600_000
+                values.update(status="failed", last_error=f"gave up after {hours:g} h: {result.error}")
+                log.error("notification %s failed for good: %s", row["id"], values["last_error"])
             else:
-                values.update(status="failed")
-                log.warning("notification %s failed: %s %s", row["id"], result.status, result.error)
-            if not store.finish(conn, row["id"], token, values):
-                log.warning("notification %s: claim lost; another worker owns it now", row["id"])
-                return
-            if result.ok and row["alarm_id"] is not None:
-                details = {"notification_id": row["id"], "channel": row["channel"], "recipient": row["recipient"]}
-                alarm = {"id": row["alarm_id"], "tenant_id": row["tenant_id"]}
-                store.add_alarm_event(conn, alarm, Action.NOTIFIED.value, now, details)
-            if not result.ok and values.get("status") == "failed" and row["fallbacks"]:
-                self._fall_back(conn, row, now)
+                delay = retry_delay_ms(attempts, self.backoff, self.rng.random(), result.retry_after_s)
+                values.update(next_attempt_at=now + delay)
+        else:
+            values.update(status="failed")
+            log.warning("notification %s failed: %s %s", row["id"], result.status, result.error)
+        if not store.finish(conn, row["id"], token, values):
+            log.warning("notification %s: claim lost; another worker owns it now", row["id"])
+            return
+        if result.ok and row["alarm_id"] is not None:
+            details = {"notification_id": row["id"], "channel": row["channel"], "recipient": row["recipient"]}
+            alarm = {"id": row["alarm_id"], "tenant_id": row["tenant_id"]}
+            store.add_alarm_event(conn, alarm, Action.NOTIFIED.value, now, details)
+        if not result.ok and values.get("status") == "failed" and row["fallbacks"]:
+            self._fall_back(conn, row, now)
 
     def _fall_back(self, conn: Any, row: dict[str, Any], now: int) -> None:
         """Queue the message on the recipient's next channel."""

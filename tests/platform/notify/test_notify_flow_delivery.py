@@ -160,3 +160,36 @@ def test_the_running_platform_delivers_in_the_background(
 def test_clock_helper() -> None:
     clock = Clock(1000)
     assert clock() == 1000 and clock.advance(1.5) == 2500
+
+
+def test_a_batch_that_cannot_be_recorded_at_once_is_recorded_row_by_row(
+    engine: Engine,
+    service: NotifyService,
+    world: World,
+    smtp: SmtpServer,
+    hook: Receiver,
+    dedup: DedupReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from maeul.adapters.sql import notify_outbox as outbox_store
+
+    policy(engine, [{"delay_s": 0, "users": [world.kim], "contacts": [world.hook_contact]}])
+    raise_(engine, service, Severity.CRITICAL)
+    real_add_attempt = outbox_store.add_attempt
+    calls = {"n": 0}
+
+    def fail_once(conn: object, values: dict[str, object]) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second row of the joint transaction: the whole batch rolls back
+            raise RuntimeError("simulated failure while recording")
+        real_add_attempt(conn, values)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outbox_store, "add_attempt", fail_once)
+    assert service.run_once() == (0, 2)
+    rows = outbox(engine)
+    assert {r["status"] for r in rows} == {"delivered"}, "each row recorded on its own after the batch failed"
+    assert all(len(attempts(engine, r["id"])) == 1 for r in rows), "one attempt logged per row, none lost"
+    assert calls["n"] == 4, "two rows tried together (the second failed), then each alone"
+    assert recipients(smtp) == ["kim@city.kr"]
+    assert dedup.processed == [r["id"] for r in rows if r["channel"] == "webhook"]
+    assert service.run_once() == (0, 0), "nothing is sent twice"
