@@ -1583,6 +1583,18 @@ CARE_ROUTES: dict[tuple[str, str], RouteSpec] = {
             Req("PUT", f"/api/v1/care/rollout/{b.district_code}", json=_PLAN, expect=status(200, 422), echo=True)
         ],
     ),
+    ("GET", "/api/v1/care/households/{household_id}/routine"): RouteSpec(
+        "care_staff",
+        lambda w: _care(f"/households/{c(w).home['id']}/routine"),
+        lambda a, b: [_care_cross("GET", f"/households/{c(b).home['id']}/routine")],
+    ),
+    ("PUT", "/api/v1/care/households/{household_id}/routine"): RouteSpec(
+        "care_staff",
+        lambda w: _care(f"/households/{c(w).home['id']}/routine", 200, "PUT", {"vitals": {"glucose_high": 300}}),
+        lambda a, b: [
+            _care_cross("PUT", f"/households/{c(b).home['id']}/routine", {"medication": {"times": ["08:00"]}})
+        ],
+    ),
     # Console pages of the care service: the tenant's own homes only (B's household codes carry B's marker).
     ("GET", "/console/care/"): RouteSpec(
         "read",
@@ -1603,6 +1615,18 @@ CARE_ROUTES: dict[tuple[str, str], RouteSpec] = {
         "read",
         lambda w: Req("GET", "/console/care/reports", expect=status(200)),
         lambda a, b: [Req("GET", "/console/care/reports", expect=status(200))],
+    ),
+    ("GET", "/console/care/households/{household_id}/routine"): RouteSpec(
+        "care_staff",
+        lambda w: Req("GET", f"/console/care/households/{c(w).home['id']}/routine", expect=status(200)),
+        lambda a, b: [Req("GET", f"/console/care/households/{c(b).home['id']}/routine")],
+    ),
+    ("POST", "/console/care/households/{household_id}/routine"): RouteSpec(
+        "care_staff",
+        lambda w: Req(
+            "POST", f"/console/care/households/{c(w).home['id']}/routine", json={"times": "08:00"}, expect=status(200)
+        ),
+        lambda a, b: [Req("POST", f"/console/care/households/{c(b).home['id']}/routine", json={"times": "09:00"})],
     ),
 }
 A_DISTRICT = "3113025"
@@ -1730,6 +1754,16 @@ def _request_action(action: str, body: Any, expect: int = 200) -> Callable[[Worl
 
 def _b_request(b: World, action: str, body: Any) -> Req:
     return Req("POST", f"/api/v1/complaints/requests/{cp(b).request_id}/{action}", json=body)
+
+
+def _no_map_ids(response: Any, *ids: int) -> None:
+    found = {f["properties"]["id"] for f in response.json()["features"]}
+    assert not found & set(ids), f"other tenant's requests {found & set(ids)} on the map"
+
+
+def _no_b_requests_in_hotspots(response: Any, b: World) -> None:
+    found = {i for h in response.json()["hotspots"] for i in h["request_ids"]}
+    assert not found & {cp(b).request_id, cp(b).spare_request_id}, found
 
 
 _LABELLED = "text,category,department\n도로가 패였어요,pothole,roads\n".encode()
@@ -2059,6 +2093,126 @@ COMPLAINT_ROUTES: dict[tuple[str, str], RouteSpec] = {
         # without the form's CSRF token nothing is stored
         lambda a, b: [Req("POST", "/portal/complaints/", json={"tenant": b.tenant.id}, headers={}, expect=status(403))],
     ),
+    # complaints analytics API (maeul/services/complaints/analytics_api.py): every role reads its own tenant's
+    ("GET", "/api/v1/complaints/analytics/hotspots"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/complaints/analytics/hotspots?min_reports=2", expect=status(200)),
+        lambda a, b: [
+            Req(
+                "GET",
+                "/api/v1/complaints/analytics/hotspots?min_reports=2&eps_m=10000",
+                expect=status(200),
+                check=lambda r: _no_b_requests_in_hotspots(r, b),
+            )
+        ],
+    ),
+    ("GET", "/api/v1/complaints/analytics/similar-districts"): RouteSpec(
+        "read",
+        lambda w: Req(
+            "GET", f"/api/v1/complaints/analytics/similar-districts?district={w.district_code}", expect=status(200)
+        ),
+        # B's district code names nothing of B's: A's own district of that code, or none (422)
+        lambda a, b: [
+            Req(
+                "GET",
+                f"/api/v1/complaints/analytics/similar-districts?district={b.district_code}&min_total=1",
+                expect=status(200, 422),
+                echo=True,
+            )
+        ],
+    ),
+    ("GET", "/api/v1/complaints/analytics/process"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/complaints/analytics/process", expect=status(200)),
+        lambda a, b: [Req("GET", "/api/v1/complaints/analytics/process", expect=status(200))],
+    ),
+    ("GET", "/api/v1/complaints/analytics/map"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/api/v1/complaints/analytics/map", expect=status(200)),
+        lambda a, b: [
+            Req(
+                "GET",
+                "/api/v1/complaints/analytics/map?days=3660",
+                expect=status(200),
+                check=lambda r: _no_map_ids(r, cp(b).request_id, cp(b).spare_request_id),
+            )
+        ],
+    ),
+    # complaints console map/analytics and the residents' pages (pages_console.py, pages_portal.py)
+    ("GET", "/console/complaints/map"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/console/complaints/map", expect=status(200)),
+        lambda a, b: [Req("GET", "/console/complaints/map?days=365", expect=status(200))],
+    ),
+    ("GET", "/console/complaints/analytics"): RouteSpec(
+        "read",
+        lambda w: Req("GET", "/console/complaints/analytics", expect=status(200)),
+        lambda a, b: [
+            Req(
+                "GET",
+                "/console/complaints/analytics?days=365",
+                expect=status(200),
+                check=lambda r: f'/console/complaints/requests/{cp(b).request_id}"' not in r.text,
+            )
+        ],
+    ),
+    ("GET", "/portal/complaints/suggest"): RouteSpec(
+        "public",
+        lambda w: Req("GET", f"/portal/complaints/suggest?tenant={w.tenant.id}", headers={}, expect=status(200)),
+        # next to B's requests, with their category: none of B's is offered to follow
+        lambda a, b: [
+            Req(
+                "GET",
+                f"/portal/complaints/suggest?tenant={a.tenant.id}&service_code=pothole&lat=37.6&long=127.2"
+                "&description=도로에 구멍",
+                headers={},
+                expect=status(200),
+                check=lambda r: (
+                    f'value="{cp(b).request_id}"' not in r.text and f'value="{cp(b).spare_request_id}"' not in r.text
+                ),
+            )
+        ],
+    ),
+    ("POST", "/portal/complaints/follow"): RouteSpec(
+        "public",
+        lambda w: Req(
+            "POST",
+            "/portal/complaints/follow",
+            json={"tenant": w.tenant.id, "request_id": str(cp(w).spare_request_id), "email": "n@example.org"},
+            headers=WEB_CSRF,
+            expect=status(200),
+        ),
+        # following B's request by its number from A's portal finds nothing
+        lambda a, b: [
+            Req(
+                "POST",
+                "/portal/complaints/follow",
+                json={"tenant": a.tenant.id, "request_id": str(cp(b).spare_request_id), "email": "n@example.org"},
+                headers=WEB_CSRF,
+            )
+        ],
+    ),
+    ("GET", "/portal/complaints/status"): RouteSpec(
+        "public",
+        lambda w: Req(
+            "GET", f"/portal/complaints/status?tenant={w.tenant.id}&token={cp(w).token}", headers={}, expect=status(200)
+        ),
+        lambda a, b: [
+            Req("GET", f"/portal/complaints/status?tenant={a.tenant.id}&token={cp(b).token}", headers={}),
+            Req("GET", f"/portal/complaints/status?tenant={a.tenant.id}&id={cp(b).request_id}", headers={}),
+        ],
+    ),
+    # several municipalities and none chosen: the page asks which (district names are public, but named here
+    # with the world's marker)
+    ("GET", "/portal/complaints/stats"): RouteSpec(
+        "public", lambda w: Req("GET", "/portal/complaints/stats", headers={}, expect=status(200))
+    ),
+    ("GET", "/portal/complaints/districts.geojson"): RouteSpec(
+        "public", lambda w: Req("GET", "/portal/complaints/districts.geojson", headers={}, expect=status(200))
+    ),
+    ("GET", "/portal/complaints/complaints.js"): RouteSpec(
+        "public", lambda w: Req("GET", "/portal/complaints/complaints.js", headers={}, expect=status(200))
+    ),
 }
 ROUTES.update(COMPLAINT_ROUTES)
 
@@ -2074,6 +2228,8 @@ class WarningsObjects:
     identifier: str
     confirm_token: str
     manage_token: str
+    page_confirm_token: str  # a second subscription, for the portal's confirm and unsubscribe pages
+    page_manage_token: str
 
 
 WARNINGS_OBJECTS: dict[str, WarningsObjects] = {}  # by tenant id, filled by the ``worlds`` fixture
@@ -2098,8 +2254,17 @@ def build_warnings_objects(client: TestClient, platform: Platform, w: World) -> 
     place = residents.Place(w.district_code)
     with platform.engine.begin() as conn:
         sub = residents.subscribe(conn, w.tenant.id, "email", "resident@example.org", "ko", 2, [place], T0)
-    assert sub.confirm_token is not None
-    return WarningsObjects(station, alert, alert["sent"]["identifier"], sub.confirm_token, sub.manage_token)
+        page_sub = residents.subscribe(conn, w.tenant.id, "email", "pages@example.org", "ko", 2, [place], T0)
+    assert sub.confirm_token is not None and page_sub.confirm_token is not None
+    return WarningsObjects(
+        station,
+        alert,
+        alert["sent"]["identifier"],
+        sub.confirm_token,
+        sub.manage_token,
+        page_sub.confirm_token,
+        page_sub.manage_token,
+    )
 
 
 _W = "/api/v1/warnings"
@@ -2245,6 +2410,129 @@ WARNINGS_ROUTES: dict[tuple[str, str], RouteSpec] = {
     ),
 }
 ROUTES.update(WARNINGS_ROUTES)
+
+# The warnings pages (maeul/services/warnings/pages). The portal's pages name the municipality by ?tenant= (forms:
+# a tenant field); without it, and with two municipalities, they ask which one (the map and shelter pages list the
+# tenant's district names, which carry the world's marker, so the public check requests them without a tenant; the
+# pages' own tests check that one municipality's pages show nothing of another).
+_WPG = "/portal/warnings"
+_WCG = "/console/warnings"
+_AREA = "127.2 37.6\n127.3 37.6\n127.3 37.7"
+
+
+def _portal_post(path: str, body: Callable[[World], dict[str, Any]]) -> Callable[[World], Req]:
+    return lambda w: Req("POST", f"{_WPG}/{path}", json=body(w), headers=WEB_CSRF, expect=status(200))
+
+
+WARNINGS_PAGE_ROUTES: dict[tuple[str, str], RouteSpec] = {
+    ("GET", f"{_WPG}/"): RouteSpec("public", lambda w: Req("GET", f"{_WPG}/", headers={}, expect=status(200))),
+    ("GET", f"{_WPG}/station"): RouteSpec(
+        "public",
+        lambda w: Req(
+            "GET", f"{_WPG}/station?tenant={w.tenant.id}&id={wo(w).station['id']}", headers={}, expect=status(200)
+        ),
+    ),
+    ("GET", f"{_WPG}/areas.geojson"): RouteSpec(
+        "public", lambda w: Req("GET", f"{_WPG}/areas.geojson?tenant={w.tenant.id}", headers={}, expect=status(200))
+    ),
+    ("GET", f"{_WPG}/shelters"): RouteSpec(
+        "public", lambda w: Req("GET", f"{_WPG}/shelters?lon=127.2&lat=37.6", headers={}, expect=status(200))
+    ),
+    ("GET", f"{_WPG}/subscribe"): RouteSpec(
+        "public", lambda w: Req("GET", f"{_WPG}/subscribe", headers={}, expect=status(200))
+    ),
+    ("POST", f"{_WPG}/subscribe"): RouteSpec(
+        "public",
+        _portal_post(
+            "subscribe",
+            lambda w: {
+                "tenant": w.tenant.id,
+                "channel": "email",
+                "address": "portal-page@example.org",
+                "district": [w.district_code],
+            },
+        ),
+    ),
+    ("GET", f"{_WPG}/confirm"): RouteSpec(
+        "public", lambda w: Req("GET", f"{_WPG}/confirm?tenant={w.tenant.id}", headers={}, expect=status(200))
+    ),
+    ("POST", f"{_WPG}/confirm"): RouteSpec(
+        "public", _portal_post("confirm", lambda w: {"tenant": w.tenant.id, "token": wo(w).page_confirm_token})
+    ),
+    ("GET", f"{_WPG}/unsubscribe"): RouteSpec(
+        "public", lambda w: Req("GET", f"{_WPG}/unsubscribe?tenant={w.tenant.id}", headers={}, expect=status(200))
+    ),
+    ("POST", f"{_WPG}/unsubscribe"): RouteSpec(
+        "public", _portal_post("unsubscribe", lambda w: {"tenant": w.tenant.id, "token": wo(w).page_manage_token})
+    ),
+    ("GET", f"{_WPG}/warnings.js"): RouteSpec("public", _page(f"{_WPG}/warnings.js")),
+    ("GET", f"{_WPG}/warnings.css"): RouteSpec("public", _page(f"{_WPG}/warnings.css")),
+    ("GET", f"{_WCG}/"): RouteSpec(
+        "read", _page(f"{_WCG}/"), lambda a, b: [Req("GET", f"{_WCG}/", expect=status(200))]
+    ),
+    ("GET", f"{_WCG}/stations/{{station_id}}"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"{_WCG}/stations/{wo(w).station['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"{_WCG}/stations/{wo(b).station['id']}")],
+    ),
+    ("GET", f"{_WCG}/alerts"): RouteSpec(
+        "read",
+        _page(f"{_WCG}/alerts?show=past"),
+        lambda a, b: [
+            Req("GET", f"{_WCG}/alerts", expect=status(200)),
+            Req("GET", f"{_WCG}/alerts?show=past", expect=status(200)),
+        ],
+    ),
+    ("GET", f"{_WCG}/alerts/new"): RouteSpec(
+        "devices", _page(f"{_WCG}/alerts/new"), lambda a, b: [Req("GET", f"{_WCG}/alerts/new", expect=status(200))]
+    ),
+    ("POST", f"{_WCG}/alerts"): RouteSpec(
+        "devices",
+        lambda w: Req(
+            "POST",
+            f"{_WCG}/alerts",
+            json={"event_ko": "x", "event_en": "x", "stage": "1", "status": "Test", "polygon": _AREA},
+            expect=status(200, 303),
+        ),
+        # B's district code is unknown in A (422), or, if A has a district of that code, A's own (a warning in A).
+        lambda a, b: [
+            Req(
+                "POST",
+                f"{_WCG}/alerts",
+                json={
+                    "event_ko": "x",
+                    "event_en": "x",
+                    "stage": "1",
+                    "status": "Test",
+                    "district_codes": [b.district_code],
+                },
+                expect=status(200, 303, 422),
+            )
+        ],
+    ),
+    ("GET", f"{_WCG}/alerts/{{alert_id}}"): RouteSpec(
+        "read",
+        lambda w: Req("GET", f"{_WCG}/alerts/{wo(w).alert['id']}", expect=status(200)),
+        lambda a, b: [Req("GET", f"{_WCG}/alerts/{wo(b).alert['id']}")],
+    ),
+    ("POST", f"{_WCG}/alerts/{{alert_id}}/{{action}}"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", f"{_WCG}/alerts/{wo(w).alert['id']}/update", json={"stage": "3"}, expect=status(200)),
+        lambda a, b: [
+            Req("POST", f"{_WCG}/alerts/{wo(b).alert['id']}/update", json={"stage": "3"}),
+            Req("POST", f"{_WCG}/alerts/{wo(b).alert['id']}/cancel", json={}),
+        ],
+    ),
+    ("GET", f"{_WCG}/shelters"): RouteSpec(
+        "read", _page(f"{_WCG}/shelters"), lambda a, b: [Req("GET", f"{_WCG}/shelters", expect=status(200))]
+    ),
+    ("POST", f"{_WCG}/shelters"): RouteSpec(
+        "devices",
+        lambda w: Req("POST", f"{_WCG}/shelters", json={"text": _SHELTER_CSV.decode()}, expect=status(200)),
+        lambda a, b: [Req("POST", f"{_WCG}/shelters", json={"text": _SHELTER_CSV.decode()}, expect=status(200))],
+    ),
+}
+ROUTES.update(WARNINGS_PAGE_ROUTES)
 
 PUBLIC = {route for route, spec in ROUTES.items() if spec.access == "public"}
 
