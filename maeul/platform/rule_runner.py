@@ -190,9 +190,11 @@ class RuleRunner:
         return count
 
     def _step_devices(self, work: list[tuple[int, DeviceRules, list[Reading] | Tick]]) -> int:
-        """Step many devices in one transaction: their states read and written in bulk (the devices' locks are
-        taken first, in id order, so the tick thread, which takes one lock then a transaction, never waits on
-        us while holding what we wait for)."""
+        """Step many devices: their states read in bulk, every device stepped, then the alarms and the new states
+        written in one transaction. The devices' locks are taken first, in id order, so the tick thread, which
+        takes one lock then a transaction, never waits on us while holding what we wait for; they also keep the
+        states read here current until they are written. The stepping (pure code, which can take long for a
+        catch-up of many readings) runs outside the write transaction, so it never holds SQLite's write lock."""
         if not work:
             return 0
         work = sorted(work, key=lambda w: w[0])
@@ -200,31 +202,36 @@ class RuleRunner:
         with contextlib.ExitStack() as locks:
             for device_id, _rules, _readings in work:
                 locks.enter_context(self._device_lock(device_id))
-            with self.engine.begin() as conn:
+            with self.engine.connect() as conn:
                 states = rule_repo.load_states_many(conn, [w[0] for w in work])
-                changed: dict[int, dict[str, RuleState]] = {}
-                for device_id, device_rules, event in work:
-                    old = states.get(device_id, {})
-                    try:
-                        new_states, transitions = step_all(device_rules.rules, old, event, self.clock())
-                    except Exception:  # a faulty rule kind: this device's event is skipped, the rest go on
-                        log.exception("rules of device %s failed", device_id)
-                        continue
-                    changed[device_id] = {k: v for k, v in new_states.items() if old.get(k) != v}
-                    transitions = shared_alarms(device_rules.rules, old, transitions)
-                    self._apply(conn, device_rules.tenant_id, device_id, transitions)
+            changed: dict[int, dict[str, RuleState]] = {}
+            stepped: list[tuple[str, int, list[Transition]]] = []
+            for device_id, device_rules, event in work:
+                old = states.get(device_id, {})
+                try:
+                    new_states, transitions = step_all(device_rules.rules, old, event, self.clock())
+                except Exception:  # a faulty rule kind: this device's event is skipped, the rest go on
+                    log.exception("rules of device %s failed", device_id)
+                    continue
+                changed[device_id] = {k: v for k, v in new_states.items() if old.get(k) != v}
+                stepped.append((device_rules.tenant_id, device_id, shared_alarms(device_rules.rules, old, transitions)))
+            with self.engine.begin() as conn:
+                for tenant_id, device_id, transitions in stepped:
+                    self._apply(conn, tenant_id, device_id, transitions)
                     count += len(transitions)
                 rule_repo.save_states_many(conn, changed)
         return count
 
     def _step_device(self, device_id: int, device_rules: DeviceRules, event: list[Reading] | Tick) -> int:
-        with self._device_lock(device_id), self.engine.begin() as conn:
-            states = rule_repo.load_states(conn, device_id)
+        with self._device_lock(device_id):
+            with self.engine.connect() as conn:
+                states = rule_repo.load_states(conn, device_id)
             new_states, transitions = step_all(device_rules.rules, states, event, self.clock())
             changed = {k: v for k, v in new_states.items() if states.get(k) != v}
-            rule_repo.save_states(conn, device_id, changed)
             transitions = shared_alarms(device_rules.rules, states, transitions)
-            self._apply(conn, device_rules.tenant_id, device_id, transitions)
+            with self.engine.begin() as conn:
+                rule_repo.save_states(conn, device_id, changed)
+                self._apply(conn, device_rules.tenant_id, device_id, transitions)
         return len(transitions)
 
     def _profiles_with_rules(self) -> set[int]:
