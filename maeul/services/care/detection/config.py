@@ -1,8 +1,9 @@
 """A home's detection settings: the fixed tiers staff know, the learning method's parameters, limits.
 
 Defaults follow the Korean district pilots (8 h attention, 12 h warning, 24 h danger) and the service's
-standards (indoor cold below 18 °C, heat above 26 °C, each sustained). The learning parameters are generic,
-chosen before looking at any real home (see docs/care-detection.md); every one can be set per home.
+standards (indoor cold below 18 °C, heat above 26 °C, each sustained; on a heat-wave day heat is raised sooner and
+at a higher level). The learning parameters are generic, chosen before looking at any real home (see
+docs/care-detection.md); every one can be set per home.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ HOUR = 3600
 
 class ConfigError(ValueError):
     """A setting that cannot be used; the message names it (ko + en)."""
+
+
+ADDED_LATER = frozenset({"heat_wave_hold_s", "usual_days"})
+"""Settings added after care rules were first stored (see ``HomeConfig.condition_json``): add every new one here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,8 @@ class HomeConfig:
     cold_c: float = 18.0
     heat_c: float = 26.0
     environment_hold_s: int = 2 * HOUR
+    heat_wave_hold_s: int = HOUR // 2  # on a heat-wave day indoor heat is raised after this (and as a warning)
+    usual_days: int = 14  # the home's usual indoor temperature: median of its last ordinary days' means
     # device health
     offline_s: int = 3 * HOUR  # a sensor that reports periodically (heartbeat, temperature, ...) silent this long
     low_battery_pct: float = 20.0
@@ -61,7 +68,14 @@ class HomeConfig:
             raise ConfigError(
                 "fa_budget_per_day는 0과 1 사이여야 함 / fa_budget_per_day must be between 0 and 1 (per day)"
             )
-        positive = (self.button_hold_s, self.environment_hold_s, self.offline_s, self.stuck_motion_s)
+        positive = (
+            self.button_hold_s,
+            self.environment_hold_s,
+            self.heat_wave_hold_s,
+            self.usual_days,
+            self.offline_s,
+            self.stuck_motion_s,
+        )
         if min(positive) <= 0 or self.cold_c >= self.heat_c:
             raise ConfigError("시간 한도는 양수, 추위 < 더위 / limits must be positive and cold < heat")
 
@@ -71,6 +85,13 @@ class HomeConfig:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def condition_json(self) -> dict[str, Any]:
+        """The settings as a rule's condition names them: a setting in ``ADDED_LATER`` only when it differs from
+        its default, so that the conditions of rules stored before it existed stay the same (the rule engine keeps
+        a rule's state, here the learned routine, only while its condition's fingerprint is unchanged)."""
+        default = HomeConfig()
+        return {k: v for k, v in asdict(self).items() if k not in ADDED_LATER or getattr(default, k) != v}
 
     @classmethod
     def from_json(cls, data: object) -> HomeConfig:

@@ -9,12 +9,16 @@ Signs of life are changes of motion, door, contact, pressure, flush, power and b
 "on" of a motion sensor or a button counts again; a repeated "off" does not). Measurements (temperature,
 humidity, illuminance), heartbeats and battery reports are not signs of life: a device keeps sending them
 whether or not anyone is home, and their absence is a device fault, never the person's state.
+
+Whether a heat wave is on comes from outside the home (the ``heat_wave`` key, or :meth:`Detector.set_heat_wave`):
+the service's runtime reads the weather warnings; this code only keeps the flag (see ``climate.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from maeul.services.care.detection.climate import HEAT_WAVE, Climate, heat_alert
 from maeul.services.care.detection.config import HomeConfig
 from maeul.services.care.detection.events import ACTIVITY_KINDS, DAY_S, Event
 from maeul.services.care.detection.routine import OUT, Routine
@@ -79,6 +83,7 @@ class Detector:
     raised_level: str | None = None
     batteries: dict[str, float] = field(default_factory=dict)
     left_rest: str | None = None  # the bed or chair the person got up from, while still in its room
+    climate: Climate = field(default_factory=Climate)  # usual indoor temperature, heat-wave day
 
     # --- events -------------------------------------------------------------------------------------------
     def observe(self, event: Event) -> None:
@@ -94,6 +99,9 @@ class Detector:
         if event.kind == AWAY_MODE:
             self.manual_away = event.value >= 0.5
             return
+        if event.kind == HEAT_WAVE:
+            self.climate.set_heat_wave(t, event.value >= 0.5, self.config.usual_days)
+            return
         if event.kind == "battery":
             self.batteries[event.sensor] = event.value
         previous = self.sensors.get(event.sensor)
@@ -103,6 +111,7 @@ class Detector:
         if previous is not None and previous.kind == event.kind:
             state.low_since, state.high_since = previous.low_since, previous.high_since
         if event.kind == "temperature":
+            self.climate.temperature(t, event.value, self.config.usual_days)
             state.low_since = (state.low_since or t) if event.value < self.config.cold_c else None
             state.high_since = (state.high_since or t) if event.value > self.config.heat_c else None
         if event.kind == "battery" and previous is not None and previous.kind != "battery":
@@ -147,6 +156,12 @@ class Detector:
     def set_away(self, on: bool) -> None:
         """Manual away mode (a caseworker or the resident says the home is empty)."""
         self.manual_away = on
+
+    def set_heat_wave(self, on: bool, now: float | None = None) -> None:
+        """A heat wave is on (or over) in the home's area, as the weather warnings say (``now``: local seconds)."""
+        if on != self.climate.heat_wave:
+            when = now if now is not None else self.last_t if self.last_t is not None else 0.0
+            self.climate.set_heat_wave(when, on, self.config.usual_days)
 
     def warmed_up(self, now: float) -> bool:
         return self.first_t is not None and now - self.first_t >= self.config.warmup_days * DAY_S
@@ -264,18 +279,10 @@ class Detector:
                     name,
                 )
             )
-        if s.high_since is not None and now - s.high_since >= cfg.environment_hold_s:
-            out.append(
-                Alert(
-                    "environment",
-                    "heat",
-                    "attention",
-                    s.high_since,
-                    f"실내 고온 {s.value:g}°C ({at(s.high_since)}부터, 기준 {cfg.heat_c:g}°C 초과)",
-                    f"indoor heat {s.value:g} °C since {at(s.high_since)} (above {cfg.heat_c:g} °C)",
-                    name,
-                )
-            )
+        if s.high_since is not None:
+            heat = heat_alert(name, s.value, s.high_since, now, cfg, self.climate)
+            if heat is not None:
+                out.append(heat)
         return out
 
     def _device(self, name: str, s: SensorState, now: float) -> list[Alert]:
@@ -361,6 +368,7 @@ class Detector:
             "raised_level": self.raised_level,
             "batteries": dict(sorted(self.batteries.items())),
             "left_rest": self.left_rest,
+            "climate": self.climate.to_json(),
         }
 
     @classmethod
@@ -393,4 +401,5 @@ class Detector:
             raised_level=raised_level,
             batteries={str(k): _num(v) for k, v in batteries_raw.items()},
             left_rest=left_rest,
+            climate=Climate.from_json(data.get("climate")),
         )

@@ -2,7 +2,10 @@
 
 One home is one device (its hub) whose reading keys name its sensors: ``<kind>`` or ``<kind>_<place>``
 (``motion_kitchen``, ``pressure_bed``, ``door_main``, ``temperature``, ``button``, ``battery_motion_kitchen``,
-``away_mode``). The part before the first ``_`` is the sensor kind, the rest its room (``door`` is the main door).
+``away_mode``, ``heat_wave``). The part before the first ``_`` is the sensor kind, the rest its room (``door`` is
+the main door); ``away_mode`` and ``heat_wave`` are not sensors but what staff or the service's runtime say (manual
+away mode; a heat warning of the weather service for the home's district, also read from the newest values at
+every tick).
 
 Kinds (each true while the home has an alert of that kind at ``level`` or above)::
 
@@ -29,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from maeul.core.rules.events import Description, Instant, Tick, Truth
 from maeul.core.rules.fields import Fields, JsonObject, JsonValue, RuleSpecError
 from maeul.core.rules.registry import Evaluator, register_kind
+from maeul.services.care.detection.climate import HEAT_WAVE
 from maeul.services.care.detection.config import ConfigError, HomeConfig
 from maeul.services.care.detection.detector import Detector
 from maeul.services.care.detection.events import Event, from_local_seconds, local_seconds
@@ -56,7 +60,7 @@ class KindCondition:
     config: HomeConfig
 
     def to_json(self) -> JsonObject:
-        config: JsonObject = dict(self.config.to_json())
+        config: JsonObject = dict(self.config.condition_json())
         return {"kind": self.kind, "level": self.level, "timezone": self.timezone, "config": config}
 
 
@@ -98,6 +102,8 @@ def _event(key: str, value: object, when: datetime) -> Event | None:
     kind, _, room = key.partition("_")
     if kind == "away":
         kind = "away_mode"
+    elif key == HEAT_WAVE:
+        kind = HEAT_WAVE
     return Event(when, key, room, kind, number)
 
 
@@ -119,7 +125,11 @@ class CareEvaluator(Evaluator[KindCondition, Detector]):
 
     def tick(self, cond: KindCondition, state: Detector, tick: Tick) -> Detector:
         detector = self._copy(state)
-        detector.tick(_local(tick.now_ms, cond.timezone))
+        now = _local(tick.now_ms, cond.timezone)
+        flag = tick.last_values.get(HEAT_WAVE)
+        if flag is not None and isinstance(flag.value, int | float):
+            detector.set_heat_wave(flag.value >= 0.5, now)  # also when its reading came too late to be observed
+        detector.tick(now)
         return detector
 
     def _status(self, cond: KindCondition, state: Detector, at_ms: int) -> Status:
@@ -138,8 +148,9 @@ class CareEvaluator(Evaluator[KindCondition, Detector]):
         watched = KINDS[cond.kind]
         status = state.evaluate(at)
         alert = next((a for a in status.alerts if a.kind == watched), None)
-        if alert is None and watched == "inactivity":
-            # raised by a tick after the last event: describe it as it stood then (the state keeps no tick time)
+        if alert is None and watched in ("inactivity", "environment"):
+            # raised by a tick after the last event (a silence, or a hold time of indoor heat or cold, completed
+            # since): describe it as it stood then (the state keeps no tick time)
             for step_s in range(DESCRIBE_STEP_S, DESCRIBE_REACH_S + 1, DESCRIBE_STEP_S):
                 status = state.evaluate(at + step_s)
                 alert = next((a for a in status.alerts if a.kind == watched), None)
