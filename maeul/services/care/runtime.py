@@ -1,5 +1,6 @@
-"""The care service inside a running platform: the alarm listener that keeps status and responses current, and
-a ticker that re-decides every home's status (inactivity and device silence change with time alone)."""
+"""The care service inside a running platform: the alarm listener that keeps status and responses current and
+tells the family at the levels they chose, and a ticker that re-decides every home's status (inactivity and device
+silence change with time alone)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from maeul.core.alarms import Action
+from maeul.platform.clock import now_ms
+from maeul.services.care.core.status import classify
 from maeul.services.care.crypto import FieldCipher, cipher_for
-from maeul.services.care.store import responses
+from maeul.services.care.store import outbox, responses
 from maeul.services.care.store import status as status_store
+from maeul.services.care.store.households import get_household
 
 if TYPE_CHECKING:
     from maeul.platform.app import Platform
@@ -43,7 +47,10 @@ class CareRuntime:
             with conn.begin_nested():
                 for household_id in status_store.households_for_alarm(conn, alarm):
                     if action in OPENING:
-                        responses.open_for_alarm(conn, cipher(self.platform), alarm, household_id)
+                        response = responses.open_for_alarm(conn, cipher(self.platform), alarm, household_id)
+                        level = classify(alarm["type"], alarm["severity"], alarm.get("details") or {}).value
+                        home = get_household(conn, alarm["tenant_id"], household_id)
+                        outbox.notify_family_level(conn, cipher(self.platform), alarm, response, home, level, now_ms())
                     status_store.evaluate_home(conn, alarm["tenant_id"], household_id)
         except Exception:
             log.exception("care: could not update the status for alarm %s", alarm.get("id"))

@@ -100,6 +100,11 @@ class Preferences(Strict):
     events: list[Literal["danger", "emergency", "closed"]] = Field(default=["danger", "emergency", "closed"])
     channel: Literal["sms", "email", "none"] = "sms"
     language: Literal["ko", "en", "both"] = "ko"
+    level: Literal["attention", "warning", "danger"] | None = Field(
+        default=None,
+        description="told of every alert of the home at this level or above, once per level it reaches "
+        "(null: danger if events lists danger, else none)",
+    )
 
 
 class FamilyIn(Strict):

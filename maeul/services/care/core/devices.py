@@ -65,17 +65,26 @@ IMMEDIATE: dict[str, tuple[str, str, str, str]] = {
     "gas": ("care_gas", "gas", "가스 누출이 감지되었습니다", "gas leak detected"),
 }
 
-# Rules of the detection (maeul/services/care/detection) per kind: alarm type, severity, condition.
+# Rules of the detection (maeul/services/care/detection) per kind: alarm type, severity, condition. Rules of one
+# alarm type share its one alarm: the rule of a higher level raises it again (a higher severity, or the same one
+# with the new level in its description), so the home's status, its response and the family follow the level.
 DETECTION_RULES: dict[str, tuple[tuple[str, str, dict[str, Any]], ...]] = {
     "pillbox": (("care_medication", "minor", {"kind": "care.medication"}),),
-    "vitals": (("care_vitals", "minor", {"kind": "care.vitals"}),),
+    "vitals": (
+        ("care_vitals", "minor", {"kind": "care.vitals"}),
+        ("care_vitals", "major", {"kind": "care.vitals", "level": "warning"}),  # a critical reading
+    ),
     "hub": (
         ("care_inactivity", "major", {"kind": "care.inactivity"}),
+        ("care_inactivity", "major", {"kind": "care.inactivity", "level": "warning"}),
+        ("care_inactivity", "critical", {"kind": "care.inactivity", "level": "danger"}),
         ("care_emergency", "critical", {"kind": "care.emergency"}),
         ("care_environment", "minor", {"kind": "care.environment"}),
+        ("care_environment", "major", {"kind": "care.environment", "level": "warning"}),  # heat-wave days
         ("care_device", "minor", {"kind": "care.device"}),
         ("care_medication", "minor", {"kind": "care.medication"}),
         ("care_vitals", "minor", {"kind": "care.vitals"}),
+        ("care_vitals", "major", {"kind": "care.vitals", "level": "warning"}),
     ),
 }
 

@@ -307,15 +307,23 @@ def ensure_profiles(conn: Connection, tenant_id: str, kinds: Iterable[str] = tup
 def _ensure_rule(
     conn: Connection, tenant_id: str, profile_id: int, kind: str, alarm_type: str, severity: str, cond: dict[str, Any]
 ) -> None:
-    has_rule = conn.execute(
-        select(func.count())
-        .select_from(rules)
-        .where(rules.c.profile_id == profile_id, rules.c.alarm_type == alarm_type)
-    ).scalar_one()
-    if not has_rule:
+    """The rule of that alarm type and condition (a profile may have one per level of an alarm type)."""
+    existing = conn.execute(
+        select(rules.c.condition).where(rules.c.profile_id == profile_id, rules.c.alarm_type == alarm_type)
+    ).scalars()
+    if not any(_same_level(c, cond) for c in existing):
+        level = cond.get("level")
+        name = f"care {kind}" if level is None else f"care {kind} {level}"
         rule_repo.create_rule(
-            conn, tenant_id, profile_id, name=f"care {kind}", alarm_type=alarm_type, severity=severity, condition=cond
+            conn, tenant_id, profile_id, name=name, alarm_type=alarm_type, severity=severity, condition=cond
         )
+
+
+def _same_level(existing: object, wanted: dict[str, Any]) -> bool:
+    """Whether a stored condition is the wanted one's kind at its level (a missing level is attention)."""
+    if not isinstance(existing, dict) or existing.get("kind") != wanted["kind"]:
+        return False
+    return bool(existing.get("level", "attention") == wanted.get("level", "attention"))
 
 
 def add_devices(

@@ -15,6 +15,7 @@ from maeul.adapters.sql.errors import Invalid, NotFound
 from maeul.adapters.sql.ids import inserted_id
 from maeul.platform.clock import now_ms
 from maeul.services.care.core.access import may_see_personal
+from maeul.services.care.core.family import FAMILY_LEVELS, chosen_level, told_of
 from maeul.services.care.crypto import FieldCipher, new_uid
 from maeul.services.care.store import staff
 from maeul.services.care.store.households import get_household, secret_row
@@ -53,7 +54,12 @@ def check_preferences(preferences: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("preferences.channel must be sms, email or none")
     if language not in ("ko", "en", "both"):
         raise Invalid("preferences.language must be ko, en or both")
-    return {"events": sorted(set(events)), "channel": channel, "language": language}
+    level = preferences.get("level")
+    if level is not None and level not in FAMILY_LEVELS:
+        raise Invalid(f"preferences.level must be one of {', '.join(FAMILY_LEVELS)} (or null)")
+    events = sorted(set(events))
+    level = level or chosen_level({"events": events})  # without a level: danger if the events list it
+    return {"events": events, "channel": channel, "language": language, "level": level}
 
 
 def add_resident(
@@ -173,14 +179,17 @@ def personal_view(conn: Connection, cipher: FieldCipher, actor: Actor, household
 def family_addresses(
     conn: Connection, cipher: FieldCipher, tenant_id: str, household_id: int, event: str
 ) -> list[dict[str, Any]]:
-    """The family members who want to hear about ``event``: id, channel, address and language (no names)."""
+    """The family members who want to hear about ``event`` (emergency, closed; or an alert level: attention,
+    warning, danger, for those who chose that level or a lower one): id, channel, address and language (no
+    names)."""
     out = []
     for r in conn.execute(
         select(care_family).where(care_family.c.tenant_id == tenant_id, care_family.c.household_id == household_id)
     ).mappings():
         prefs = r["preferences"] or {}
         channel = prefs.get("channel", "none")
-        if event not in prefs.get("events", []) or channel == "none":
+        wanted = told_of(prefs, event) if event in FAMILY_LEVELS else event in prefs.get("events", [])
+        if not wanted or channel == "none":
             continue
         column = "phone" if channel == "sms" else "email"
         address = cipher.open(r[f"{column}_enc"], tenant_id=tenant_id, table="care_family", uid=r["uid"], column=column)

@@ -54,15 +54,13 @@ def by_alarm(conn: Connection, tenant_id: str, alarm_id: int) -> dict[str, Any] 
 def open_for_alarm(
     conn: Connection, cipher: FieldCipher, alarm: dict[str, Any], household_id: int, *, force: bool = False
 ) -> dict[str, Any] | None:
-    """Open the response of an alarm of a home (once per alarm); without ``force`` only for warnings and dangers."""
+    """Open the response of an alarm of a home (once per alarm); without ``force`` only for warnings and dangers.
+    The family is told of the alarm's levels by the runtime's alarm listener (``outbox.notify_family_level``)."""
     status = classify(alarm["type"], alarm["severity"], alarm.get("details") or {})
     if not force and status not in OPENS:
         return None
     existing = by_alarm(conn, alarm["tenant_id"], alarm["id"])
     if existing is not None:
-        if status is Status.DANGER and existing["closed_at"] is None:  # raised to danger since it opened
-            home = get_household(conn, alarm["tenant_id"], household_id)
-            outbox.notify_family(conn, cipher, existing, home, "danger", now_ms())  # queued once (by its id)
         return existing
     now = now_ms()
     try:
@@ -84,11 +82,7 @@ def open_for_alarm(
             )
     except IntegrityError:  # opened concurrently
         return by_alarm(conn, alarm["tenant_id"], alarm["id"])
-    response = _get(conn, alarm["tenant_id"], inserted_id(result))
-    if status is Status.DANGER:
-        home = get_household(conn, alarm["tenant_id"], household_id)
-        outbox.notify_family(conn, cipher, response, home, "danger", now)
-    return response
+    return _get(conn, alarm["tenant_id"], inserted_id(result))
 
 
 def open_by_hand(
