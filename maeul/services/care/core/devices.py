@@ -15,6 +15,7 @@ HUB_ROOMS = ("living", "kitchen", "bathroom", "bedroom")
 HUB_KEYS: list[dict[str, Any]] = [
     *(_binary(f"motion_{room}") for room in HUB_ROOMS),
     *(_binary(key) for key in ("pressure_bed", "pressure_chair", "door_main", "button", "smoke", "gas", "away_mode")),
+    _binary("heat_wave"),  # sent by the service (a heat warning for the home's district), not by a sensor
     {"key": "temperature", "type": "number", "unit": "°C", "min": -40, "max": 85},
     {"key": "humidity", "type": "number", "unit": "%", "min": 0, "max": 100},
     _binary("heartbeat"),
