@@ -2,7 +2,8 @@
 hub whose keys are exactly what the live detection reads (``demo_sim``), residents with made-up names, one family
 contact each, a caseworker per district, a rollout plan. While the demo runs, :class:`DemoResidents` plays the
 residents through the ingest pipeline: at first a week of history (so each home's routine is learned), then
-live; now and then one resident falls and lies still, and the real detection raises it."""
+live; now and then one resident falls and lies still, or presses the emergency button, and the real detection
+raises it."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from maeul.adapters.sql.tables import latest_values
 from maeul.core.roles import Role
 from maeul.platform.clock import now_ms
 from maeul.services.care.crypto import cipher_for
-from maeul.services.care.demo_sim import SimHome, readings_between, trouble_windows
+from maeul.services.care.demo_sim import SimHome, button_presses, readings_between, trouble_windows
 from maeul.services.care.store import households, personal, rollout, staff
 from maeul.services.care.tables import care_households
 
@@ -188,10 +189,11 @@ class DemoResidents:
         """Send every home's readings from where it left off (at first: the history) up to ``now``."""
         end = self.clock() if now is None else now
         troubles = trouble_windows(self.started_ms, end, len(self.homes), self.seed)
+        presses = button_presses(self.started_ms, end, len(self.homes), self.seed)
         sent = 0
         for index, home in enumerate(self.homes):
             since = self._last_sent(home, end)
-            readings = readings_between(self._sim(home), since, end, troubles.get(index, []))
+            readings = readings_between(self._sim(home), since, end, troubles.get(index, []), presses.get(index, []))
             for start in range(0, len(readings), CHUNK):
                 if self._stop.is_set():
                     return sent

@@ -8,8 +8,10 @@ the evening, in bed from about 21:30 with a night-time trip to the bathroom on s
 home's two usual times (a dose forgotten now and then), vitals after getting up.
 
 Trouble: in a window given by the caller the resident falls and lies still: no sign of life, only the hub's
-periodic readings, until the window ends and the resident is found (or gets up). Times are Unix milliseconds;
-the home's clock is Korea's (UTC+9, no daylight saving time).
+periodic readings, until the window ends and the resident is found (or gets up). Emergency button: at the times
+given by the caller the resident presses it (``button_presses``: now and then one of the homes, by day), which
+the detection raises at once as danger. Times are Unix milliseconds; the home's clock is Korea's (UTC+9, no
+daylight saving time).
 """
 
 from __future__ import annotations
@@ -120,24 +122,34 @@ class SimHome:
 
 
 def readings_between(
-    home: SimHome, start_ms: int, end_ms: int, trouble: Sequence[tuple[int, int]] = ()
+    home: SimHome,
+    start_ms: int,
+    end_ms: int,
+    trouble: Sequence[tuple[int, int]] = (),
+    presses: Sequence[int] = (),
 ) -> list[Reading]:
     """The hub's readings with ``start_ms <= ts < end_ms``, in time order; in a trouble window only the
-    hub's periodic readings, and one movement when the window ends (the resident is found or gets up)."""
+    hub's periodic readings, and one movement when the window ends (the resident is found or gets up); the
+    emergency button pressed (and released half a minute later) at ``presses``, unless lying still then."""
     out: list[Reading] = []
+    for ts in presses:
+        out.extend((at, {"button": value}) for at, value in ((ts, 1.0), (ts + 30_000, 0.0)))
     first_day = (start_ms // 1000 + KST_S) // DAY_S
     last_day = (end_ms // 1000 + KST_S) // DAY_S
     for day in range(first_day, last_day + 1):
         base_ms = (day * DAY_S - KST_S) * 1000
         for local_s, values in home.day(day):
-            ts = base_ms + int(local_s * 1000)
-            if not start_ms <= ts < end_ms:
+            out.append((base_ms + int(local_s * 1000), values))
+    kept: list[Reading] = []
+    for ts, values in out:
+        if not start_ms <= ts < end_ms:
+            continue
+        if any(a <= ts < b for a, b in trouble):
+            values = {k: v for k, v in values.items() if k in PERSON_FREE}
+            if not values:
                 continue
-            if any(a <= ts < b for a, b in trouble):
-                values = {k: v for k, v in values.items() if k in PERSON_FREE}
-                if not values:
-                    continue
-            out.append((ts, values))
+        kept.append((ts, values))
+    out = kept
     for _, b in trouble:
         if start_ms <= b < end_ms:
             out.append((b, {"motion_living": 1.0}))
@@ -174,3 +186,27 @@ def trouble_windows(started_ms: int, now_ms: int, homes: int, seed: int) -> dict
             out.setdefault(home, []).append((start, start + 5 * hour_ms))
         k += 1
     return out
+
+
+PRESS_EVERY_H = 5  # one press somewhere among the homes about every 5 hours (none at night)
+FIRST_PRESS_MS = 45 * 60_000  # the first about 45 minutes after the demo's start
+
+
+def button_presses(started_ms: int, now_ms: int, homes: int, seed: int) -> dict[int, list[int]]:
+    """When someone presses the emergency button (home index → times), from the demo's start on: about every
+    ``PRESS_EVERY_H`` hours one resident (seeded), at a time between 07:00 and 22:00 (a press due at night is
+    skipped): rare, but an immediate danger alert to watch while the demo runs."""
+    out: dict[int, list[int]] = {}
+    if homes <= 0:
+        return out
+    hour_ms = 3_600_000
+    k = 0
+    while True:
+        rng = random.Random(seed * 104_729 + k)
+        ts = started_ms + FIRST_PRESS_MS + k * PRESS_EVERY_H * hour_ms + rng.randrange(hour_ms)
+        if ts >= now_ms:
+            return out
+        home = rng.randrange(homes)
+        if 7 <= ((ts // 1000 + KST_S) % DAY_S) / 3600 < 22:
+            out.setdefault(home, []).append(ts)
+        k += 1
