@@ -16,7 +16,7 @@ the service's runtime reads the weather warnings; this code only keeps the flag 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from maeul.services.care.detection.climate import HEAT_WAVE, Climate, heat_alert
 from maeul.services.care.detection.config import HomeConfig
@@ -350,6 +350,16 @@ class Detector:
             en = f"last sign of life at {at(self.last_activity)} ({place_en})"
             level = "normal"
         return Status(level, ko, en, now, tuple(alerts), self.last_activity, self.context, values)
+
+    def clone(self) -> Detector:
+        """An independent copy, for evaluators whose states must stay immutable (the rule engine's contract)."""
+        return replace(
+            self,
+            routine=self.routine.clone(),
+            sensors={name: replace(state) for name, state in self.sensors.items()},
+            batteries=dict(self.batteries),
+            climate=self.climate.clone(),
+        )
 
     # --- JSON ---------------------------------------------------------------------------------------------
     def to_json(self) -> dict[str, object]:

@@ -112,7 +112,7 @@ class CareEvaluator(Evaluator[KindCondition, Detector]):
         return Detector(cond.config)
 
     def _copy(self, state: Detector) -> Detector:
-        return Detector.from_json(state.to_json())
+        return state.clone()
 
     def observe(self, cond: KindCondition, state: Detector, instant: Instant) -> Detector:
         detector = self._copy(state)
