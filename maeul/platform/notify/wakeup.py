@@ -21,12 +21,14 @@ def mark_queued(conn: Connection) -> None:
     conn.info[QUEUED] = True
 
 
-class CommitWaker:
-    """Calls ``wake`` when a connection marked by :func:`mark_queued` is returned to ``engine``'s pool."""
+class OnCheckin:
+    """Calls ``handle`` with what a transaction left under ``key`` in its connection's info, when that connection
+    returns to ``engine``'s pool (after its commit, or its rollback); nothing when it left nothing."""
 
-    def __init__(self, engine: Engine, wake: Callable[[], None]) -> None:
+    def __init__(self, engine: Engine, key: str, handle: Callable[[Any], None]) -> None:
         self.engine = engine
-        self.wake = wake
+        self.key = key
+        self.handle = handle
         self._installed = False
 
     def install(self) -> None:
@@ -40,5 +42,14 @@ class CommitWaker:
             self._installed = False
 
     def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
-        if record is not None and record.info.pop(QUEUED, False):
-            self.wake()
+        if record is not None:
+            value = record.info.pop(self.key, None)
+            if value:
+                self.handle(value)
+
+
+class CommitWaker(OnCheckin):
+    """Calls ``wake`` when a connection marked by :func:`mark_queued` is returned to ``engine``'s pool."""
+
+    def __init__(self, engine: Engine, wake: Callable[[], None]) -> None:
+        super().__init__(engine, QUEUED, lambda _queued: wake())

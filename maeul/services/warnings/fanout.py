@@ -23,9 +23,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, event, func, select, update
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy import Connection, Engine, func, select, update
 
+from maeul.platform.notify.wakeup import OnCheckin
 from maeul.services.warnings.tables import messages, subscriber_districts
 
 log = logging.getLogger("maeul.warnings")
@@ -141,7 +141,7 @@ class ParallelFanOut:
         self._pool.shutdown(wait=True)
 
 
-class AfterCommit:
+class AfterCommit(OnCheckin):
     """Hands the fan-outs deferred by a transaction to ``submit`` when its connection returns to the pool.
 
     After a commit the message is visible, so the parts find it; after a rollback it does not exist, and
@@ -149,22 +149,4 @@ class AfterCommit:
     """
 
     def __init__(self, engine: Engine, submit: Callable[[list[tuple[int, int]]], None]) -> None:
-        self.engine = engine
-        self.submit = submit
-        self._installed = False
-
-    def install(self) -> None:
-        if not self._installed:
-            event.listen(self.engine, "checkin", self._checkin)
-            self._installed = True
-
-    def remove(self) -> None:
-        if self._installed:
-            event.remove(self.engine, "checkin", self._checkin)
-            self._installed = False
-
-    def _checkin(self, _dbapi_connection: object, record: ConnectionPoolEntry | None) -> None:
-        if record is not None:
-            pending = record.info.pop(PENDING, None)
-            if pending:
-                self.submit(list(pending))
+        super().__init__(engine, PENDING, lambda pending: submit(list(pending)))
