@@ -4,7 +4,6 @@ axe-core on every page (no serious or critical WCAG 2.1 AA violation); screensho
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -21,38 +20,13 @@ from maeul.core.alarms import Occurrence, Severity
 from maeul.platform.app import Platform
 from maeul.platform.clock import now_ms
 from maeul.platform.settings import load_settings
+from maeul.testing.browser import browser_page, check_accessibility, require_browser
 from maeul.testing.mosquitto import free_port, wait_until
-from maeul.web.static_files import node_modules
 
 from .conftest import PASSWORD
 from .support import Town, build_town
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-CHROMIUM = Path(os.environ.get("MAEUL_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-WAIT_MS = 20_000
-
-
-def require_browser() -> None:
-    problems = []
-    if not CHROMIUM.exists():
-        problems.append(f"{CHROMIUM} is missing (apt-get install chromium; ./run test installs it)")
-    if not (node_modules() / "axe-core" / "axe.min.js").exists():
-        problems.append("node_modules is missing (npm ci; ./run install does it)")
-    if problems:
-        if IN_CI:
-            pytest.fail("; ".join(problems))
-        pytest.skip("; ".join(problems))
 
 
 @dataclass
@@ -98,34 +72,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 @pytest.fixture
 def page(site: Site) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
-        page = context.new_page()
-        page.set_default_timeout(WAIT_MS)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-
-
-def check_accessibility(page: Any, name: str) -> None:
-    """axe-core on the page as it is now: no serious or critical violation. Also saves a screenshot."""
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate((node_modules() / "axe-core" / "axe.min.js").read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
-        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
-        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }",
-        AXE_TAGS,
-    )
-    bad = [v for v in result if v["impact"] in ("serious", "critical")]
-    assert not bad, f"{name}: accessibility violations {bad}"
+    with browser_page(ARTIFACTS) as tab:
+        yield tab
 
 
 def test_console_end_to_end(site: Site, page: Any) -> None:
@@ -135,7 +83,7 @@ def test_console_end_to_end(site: Site, page: Any) -> None:
     # Sign in (a console page sends the browser to the sign-in form first).
     page.goto(f"{url}/console")
     assert "/console/sign-in" in page.url
-    check_accessibility(page, "01-sign-in")
+    check_accessibility(page, ARTIFACTS, "01-sign-in")
     page.get_by_label("사용자 이름").fill("admin-namyangju")
     page.get_by_label("비밀번호").fill(PASSWORD)
     page.get_by_role("button", name="로그인").click()
@@ -145,7 +93,7 @@ def test_console_end_to_end(site: Site, page: Any) -> None:
     page.wait_for_selector("[data-map][data-ready='1']")
     assert page.get_attribute("[data-map]", "data-districts-count") == "1"
     assert page.get_attribute("[data-map]", "data-devices-count") == "1"
-    check_accessibility(page, "02-map")
+    check_accessibility(page, ARTIFACTS, "02-map")
 
     # A device: its chart from the telemetry API, then a new reading appears live.
     page.goto(f"{url}/console/devices/{device_id}")
@@ -157,21 +105,21 @@ def test_console_end_to_end(site: Site, page: Any) -> None:
     result = platform.ingest.submit_http(town.token, b'{"temperature": 27.25}')
     assert result is not None and result.accepted == 1
     page.wait_for_function("() => document.querySelector('td[data-key=temperature]').textContent.includes('27.25')")
-    check_accessibility(page, "03-device")
+    check_accessibility(page, ARTIFACTS, "03-device")
     page.select_option("select[name=interval]", "1m")
     page.wait_for_function("() => +document.querySelector('[data-chart]').dataset.points > 0")
 
     # The alarm inbox: a new alarm arrives over server-sent events, then it is acknowledged.
     page.goto(f"{url}/console/alarms")
     page.wait_for_selector("[data-live-ready='1']")
-    check_accessibility(page, "04-alarms")
+    check_accessibility(page, ARTIFACTS, "04-alarms")
     occurrence = Occurrence("namyangju", "device", device_id, "Aown_smoke", Severity.CRITICAL, now_ms(), {})
     with platform.engine.begin() as conn:
         alarm, _ = raise_alarm(conn, occurrence, listeners=platform.alarm_listeners)
     row = page.wait_for_selector(f"tr[data-alarm-id='{alarm['id']}']")
     row.query_selector("a").click()
     page.wait_for_url(re.compile(rf".*/console/alarms/{alarm['id']}$"))
-    check_accessibility(page, "05-alarm")
+    check_accessibility(page, ARTIFACTS, "05-alarm")
     page.get_by_label("메모 (선택)").fill("전화로 확인함")
     page.get_by_role("button", name="확인", exact=True).click()
     page.wait_for_function("() => document.querySelector('[data-alarm-status]').textContent.includes('확인됨')")
@@ -181,18 +129,18 @@ def test_console_end_to_end(site: Site, page: Any) -> None:
     page.get_by_role("button", name="English").click()
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     assert "acknowledged" in page.inner_text("[data-alarm-status]")
-    check_accessibility(page, "06-alarm-en")
+    check_accessibility(page, ARTIFACTS, "06-alarm-en")
 
     # Bulk import: a bad file is refused line by line, a good one imported with each token shown once.
     page.goto(f"{url}/console/admin/import")
-    check_accessibility(page, "07-import")
+    check_accessibility(page, ARTIFACTS, "07-import")
     bad = ARTIFACTS.parent / "web-import-bad.csv"
     bad.write_text("name,profile\nweb-1,no-such-profile\n,Aown-sensor\n", encoding="utf-8")
     page.set_input_files("input[type=file]", str(bad))
     page.get_by_role("button", name="Import", exact=True).click()
     page.wait_for_selector("[data-import-problems]")
     assert page.locator("[data-import-problems] li").count() == 2
-    check_accessibility(page, "08-import-errors")
+    check_accessibility(page, ARTIFACTS, "08-import-errors")
     good = ARTIFACTS.parent / "web-import-good.csv"
     good.write_text(
         "name,profile,lon,lat\nweb-1,Aown-sensor,127.3,37.7\nweb-2,Aown-sensor,127.31,37.71\n", encoding="utf-8"
@@ -201,7 +149,7 @@ def test_console_end_to_end(site: Site, page: Any) -> None:
     page.get_by_role("button", name="Import", exact=True).click()
     page.wait_for_selector("#import-result")
     assert page.locator("#import-result tbody tr").count() == 2
-    check_accessibility(page, "09-import-done")
+    check_accessibility(page, ARTIFACTS, "09-import-done")
 
     # The remaining console pages.
     for name, path in (
@@ -213,14 +161,14 @@ def test_console_end_to_end(site: Site, page: Any) -> None:
         ("15-profile-new", "/console/admin/profiles/new"),
     ):
         page.goto(f"{url}{path}")
-        check_accessibility(page, name)
+        check_accessibility(page, ARTIFACTS, name)
     page.goto(f"{url}/console/admin/profiles")
     page.get_by_role("link", name="Aown-sensor").click()
     page.wait_for_selector("#r-condition")
-    check_accessibility(page, "16-profile-edit")
+    check_accessibility(page, ARTIFACTS, "16-profile-edit")
     page.get_by_role("link", name="Aown-hot").click()
     page.wait_for_selector("#o-params")
-    check_accessibility(page, "17-rule-edit")
+    check_accessibility(page, ARTIFACTS, "17-rule-edit")
     bad.unlink()
     good.unlink()
 
@@ -235,12 +183,12 @@ def test_portal_end_to_end(site: Site, page: Any) -> None:
         ("23-settings", "/portal/settings"),
     ):
         page.goto(f"{url}{path}")
-        check_accessibility(page, name)
+        check_accessibility(page, ARTIFACTS, name)
     page.get_by_role("button", name="큰 글씨").click()
     page.wait_for_function("() => document.documentElement.classList.contains('large-text')")
     page.get_by_role("button", name="English").click()
     page.wait_for_function("() => document.documentElement.lang === 'en'")
-    check_accessibility(page, "24-settings-large-en")
+    check_accessibility(page, ARTIFACTS, "24-settings-large-en")
     page.get_by_role("button", name="Turn on messages").click()
     page.wait_for_selector("[data-push][data-state]")
 

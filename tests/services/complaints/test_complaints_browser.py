@@ -5,7 +5,6 @@ each; screenshots in test-artifacts/complaints/."""
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -24,15 +23,10 @@ from maeul.core.roles import Role
 from maeul.platform import clock
 from maeul.platform.app import Platform
 from maeul.platform.settings import load_settings
+from maeul.testing.browser import browser_page, check_accessibility, require_browser
 from maeul.testing.mosquitto import free_port, wait_until
-from maeul.web.static_files import node_modules
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-CHROMIUM = Path(os.environ.get("MAEUL_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "complaints"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]  # fmt: skip
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "complaints-browser-1"
 
 
@@ -47,15 +41,7 @@ class Handle:
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Seeded]]:
-    problems = []
-    if not CHROMIUM.exists():
-        problems.append(f"{CHROMIUM} is missing")
-    if not (node_modules() / "axe-core" / "axe.min.js").exists():
-        problems.append("node_modules is missing (npm ci)")
-    if problems:
-        if IN_CI:
-            pytest.fail("; ".join(problems))
-        pytest.skip("; ".join(problems))
+    require_browser()
     monkeypatch.setattr(clock, "now_ms", lambda: NOW)
     settings = load_settings({}, data_dir=tmp_path / "data", services="complaints")
     platform = Platform.create(settings)
@@ -83,31 +69,8 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
 
 @pytest.fixture
 def page(site: tuple[str, Seeded]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
-        tab = context.new_page()
-        tab.set_default_timeout(20_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
-
-
-def shot_and_axe(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    page.evaluate((node_modules() / "axe-core" / "axe.min.js").read_text(encoding="utf-8"))
-    found = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))",
-        AXE_TAGS,
-    )
-    bad = [v for v in found if v["impact"] in ("serious", "critical")]
-    assert not bad, f"{name}: accessibility violations {bad}"
+    with browser_page(ARTIFACTS) as tab:
+        yield tab
 
 
 def test_complaints_pages_in_a_browser(site: tuple[str, Seeded], page: Any) -> None:
@@ -120,17 +83,17 @@ def test_complaints_pages_in_a_browser(site: tuple[str, Seeded], page: Any) -> N
     page.wait_for_selector("[data-complaints-map][data-ready='1']")
     assert page.get_attribute("[data-complaints-map]", "data-requests-count") == "16"
     assert page.get_attribute("[data-complaints-map]", "data-hotspots-count") == "1"
-    shot_and_axe(page, "01-console-map")
+    check_accessibility(page, ARTIFACTS, "01-console-map")
     page.goto(f"{url}/console/complaints/map?colour=category&status=open")
     page.wait_for_selector("[data-complaints-map][data-ready='1']")
     assert page.get_attribute("[data-complaints-map]", "data-requests-count") == "14"
-    shot_and_axe(page, "02-console-map-by-category")
+    check_accessibility(page, ARTIFACTS, "02-console-map-by-category")
 
     page.goto(f"{url}/console/complaints/analytics?district=A&category=pothole&action=가로등 증설&min_total=3")
     page.wait_for_selector("[data-complaints-chart][data-ready='1']")
     assert page.query_selector("[data-complaints-chart] canvas") is not None
     assert "진접읍에도 검토해 보십시오" in page.inner_text("main")
-    shot_and_axe(page, "03-console-analytics")
+    check_accessibility(page, ARTIFACTS, "03-console-analytics")
 
     page.goto(f"{url}/portal/complaints/?tenant={seeded.town.id}")
     page.wait_for_selector("[data-pin-map][data-ready='1']")
@@ -139,12 +102,12 @@ def test_complaints_pages_in_a_browser(site: tuple[str, Seeded], page: Any) -> N
     # a click in the middle of the map sets the pin; the fields take its position and the suggestions come
     page.click("#pin-map", position={"x": 300, "y": 160})
     page.wait_for_function("() => document.getElementById('r-lat').value !== ''")
-    shot_and_axe(page, "04-portal-report")
+    check_accessibility(page, ARTIFACTS, "04-portal-report")
 
     page.goto(f"{url}/portal/complaints/?tenant={seeded.town.id}&lat=37.6202&long=127.2202")
     page.select_option("#r-code", "pothole")
     page.wait_for_selector("#suggestions form.follow")
-    shot_and_axe(page, "05-portal-report-similar")
+    check_accessibility(page, ARTIFACTS, "05-portal-report-similar")
     first = page.locator("#suggestions form.follow").first
     first.locator("input[type=email]").fill("neighbour@example.kr")
     first.get_by_role("button").click()
@@ -157,6 +120,6 @@ def test_complaints_pages_in_a_browser(site: tuple[str, Seeded], page: Any) -> N
 
     page.goto(f"{url}/portal/complaints/stats?tenant={seeded.town.id}")
     assert "화도읍" in page.inner_text("main")
-    shot_and_axe(page, "06-portal-stats")
+    check_accessibility(page, ARTIFACTS, "06-portal-stats")
     page.goto(f"{url}/portal/complaints/status?tenant={seeded.town.id}&id={seeded.resolved_a}")
-    shot_and_axe(page, "07-portal-status")
+    check_accessibility(page, ARTIFACTS, "07-portal-status")

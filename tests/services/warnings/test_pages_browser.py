@@ -5,7 +5,6 @@ the map, subscribing; the console's warning pages and a manual warning drawn on 
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,17 +27,12 @@ from maeul.platform.clock import now_ms
 from maeul.platform.settings import load_settings
 from maeul.services.warnings import shelter_store, stations
 from maeul.services.warnings.core import shelters as shelter_core
+from maeul.testing.browser import browser_page, check_accessibility, require_browser
 from maeul.testing.mosquitto import free_port, wait_until
-from maeul.web.static_files import node_modules
 
 from .support import A_DISTRICTS, districts, wait_idle
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-CHROMIUM = Path(os.environ.get("MAEUL_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "warnings"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "password-1"
 LEVELS = [1.0, 1.4, 1.9, 2.4, 2.8, 3.3, 3.7, 4.1, 4.4, 4.7]  # a river rising through the stages, every 5 minutes
 SHELTERS = (
@@ -47,18 +41,6 @@ SHELTERS = (
     "조안면 무더위쉼터,heat,127.31,37.53,Joan heat shelter,40,24/7,\n"
     "금곡동 주민센터,evacuation,127.22,37.64,Geumgok-dong centre,200,24/7,\n"
 )
-
-
-def require_browser() -> None:
-    problems = []
-    if not CHROMIUM.exists():
-        problems.append(f"{CHROMIUM} is missing (apt-get install chromium; ./run test installs it)")
-    if not (node_modules() / "axe-core" / "axe.min.js").exists():
-        problems.append("node_modules is missing (npm ci; ./run install does it)")
-    if problems:
-        if IN_CI:
-            pytest.fail("; ".join(problems))
-        pytest.skip("; ".join(problems))
 
 
 @dataclass
@@ -126,37 +108,11 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
 
 @pytest.fixture
 def page(site: Site) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+    with browser_page(ARTIFACTS) as tab:
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-        assert not errors, f"script errors: {errors}"
-
-
-def check_accessibility(page: Any, name: str) -> None:
-    """axe-core on the page as it is now: no serious or critical violation. Also saves a screenshot."""
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate((node_modules() / "axe-core" / "axe.min.js").read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
-        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
-        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }",
-        AXE_TAGS,
-    )
-    bad = [v for v in result if v["impact"] in ("serious", "critical")]
-    assert not bad, f"{name}: accessibility violations {bad}"
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield tab
+    assert not errors, f"script errors: {errors}"
 
 
 def test_portal_status_map_shelter_and_subscribe(site: Site, page: Any) -> None:
@@ -167,7 +123,7 @@ def test_portal_status_map_shelter_and_subscribe(site: Site, page: Any) -> None:
     assert int(page.get_attribute("#warnings-map", "data-areas-count") or "0") >= 1  # the rising river's warning
     page.get_by_role("link", name="와부 수위국").click()
     page.wait_for_selector("#station-panel .station-chart[data-drawn='1'] canvas")
-    check_accessibility(page, "01-portal-status")
+    check_accessibility(page, ARTIFACTS, "01-portal-status")
 
     # A click on the map chooses the point the nearest-shelter form uses.
     page.click("#warnings-map", position={"x": 400, "y": 200})
@@ -175,17 +131,17 @@ def test_portal_status_map_shelter_and_subscribe(site: Site, page: Any) -> None:
     page.get_by_role("button", name="가까운 운영 중 대피소 찾기").click()
     page.wait_for_selector("#shelter-map[data-ready='1']")
     assert "km 거리" in page.inner_text("ol.shelters")
-    check_accessibility(page, "02-portal-shelters")
+    check_accessibility(page, ARTIFACTS, "02-portal-shelters")
 
     page.goto(f"{url}/portal/warnings/subscribe?tenant=namyangju")
-    check_accessibility(page, "03-portal-subscribe")
+    check_accessibility(page, ARTIFACTS, "03-portal-subscribe")
     page.get_by_label("전자우편 주소 또는 전화번호").fill("resident@example.org")
     page.get_by_role("button", name="구독", exact=True).click()
     page.wait_for_selector("text=읍면동을 고르거나")  # no place chosen: the problem, in both languages
     page.get_by_label("읍면동 (하나 이상 선택)").select_option(["3113011"])
     page.get_by_role("button", name="구독", exact=True).click()
     page.wait_for_selector("text=확인 코드를 보냈습니다")
-    check_accessibility(page, "04-portal-subscribed")
+    check_accessibility(page, ARTIFACTS, "04-portal-subscribed")
 
     # Large text and English, as the resident chose them in the header.
     page.goto(f"{url}/portal/warnings/?tenant=namyangju")
@@ -194,7 +150,7 @@ def test_portal_status_map_shelter_and_subscribe(site: Site, page: Any) -> None:
     page.get_by_role("button", name="English").click()
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     page.wait_for_selector("#warnings-map[data-ready='1']")
-    check_accessibility(page, "05-portal-status-large-en")
+    check_accessibility(page, ARTIFACTS, "05-portal-status-large-en")
 
 
 def test_console_warning_pages_and_a_drawn_manual_warning(site: Site, page: Any) -> None:
@@ -205,12 +161,12 @@ def test_console_warning_pages_and_a_drawn_manual_warning(site: Site, page: Any)
     page.get_by_role("button", name="로그인").click()
     page.wait_for_url(f"{url}/console")
     page.goto(f"{url}/console/warnings/")
-    check_accessibility(page, "10-console-stations")
+    check_accessibility(page, ARTIFACTS, "10-console-stations")
     page.get_by_role("link", name="와부 수위국").click()
     page.wait_for_selector("[data-chart-canvas] canvas")
-    check_accessibility(page, "11-console-station")
+    check_accessibility(page, ARTIFACTS, "11-console-station")
     page.goto(f"{url}/console/warnings/alerts")
-    check_accessibility(page, "12-console-alerts")
+    check_accessibility(page, ARTIFACTS, "12-console-alerts")
 
     page.get_by_role("link", name="새 수동 경보").click()
     page.wait_for_selector("#draw-map[data-ready='1']")  # the districts drawn for reference
@@ -220,12 +176,12 @@ def test_console_warning_pages_and_a_drawn_manual_warning(site: Site, page: Any)
         page.click("#draw-map", position={"x": x, "y": y})
     assert len(page.input_value("#f-polygon").strip().splitlines()) == 3
     page.get_by_label("행동 요령(한국어)").fill("창문을 닫으십시오")
-    check_accessibility(page, "13-console-alert-new")
+    check_accessibility(page, ARTIFACTS, "13-console-alert-new")
     page.get_by_role("button", name="경보 보내기").click()
     page.wait_for_selector("text=CAP 메시지")
     assert "가스 누출" in page.inner_text("h1")
-    check_accessibility(page, "14-console-alert")
+    check_accessibility(page, ARTIFACTS, "14-console-alert")
     page.get_by_role("button", name="경보 해제 보내기").click()
     page.wait_for_selector("text=해제됨")
     page.goto(f"{url}/console/warnings/shelters")
-    check_accessibility(page, "15-console-shelters")
+    check_accessibility(page, ARTIFACTS, "15-console-shelters")
