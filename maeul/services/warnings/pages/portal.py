@@ -237,6 +237,15 @@ def router() -> APIRouter:
         context = {"tenant": tenant, "action": action, "error": None, "done": None, "token": "", **extra}
         return render(request, "warnings/portal_code.html", context, status_code=status)
 
+    def _token_form(request: Request, action: str, code: str) -> Response:
+        """The code form of ``action`` (confirm or unsubscribe), prefilled from the link; the chooser first when
+        the municipality is not known."""
+        with _platform(request).engine.connect() as conn:
+            info, tenants = common.portal_tenant(request, conn)
+        if info is None:
+            return _chooser(request, tenants, action)
+        return _token_page(request, action, info, token=code)
+
     async def _token_submit(request: Request, action: str) -> Response:
         form = await form_data(request)
         platform = _platform(request)
@@ -263,11 +272,7 @@ def router() -> APIRouter:
 
     @pages.get(f"{BASE}/confirm")
     def confirm_form(request: Request, tenant: str | None = None, code: str = "") -> Response:
-        with _platform(request).engine.connect() as conn:
-            info, tenants = common.portal_tenant(request, conn)
-        if info is None:
-            return _chooser(request, tenants, "confirm")
-        return _token_page(request, "confirm", info, token=code)
+        return _token_form(request, "confirm", code)
 
     @pages.post(f"{BASE}/confirm", dependencies=[Depends(public_form)])
     async def confirm_submit(request: Request) -> Response:
@@ -275,11 +280,7 @@ def router() -> APIRouter:
 
     @pages.get(f"{BASE}/unsubscribe")
     def unsubscribe_form(request: Request, tenant: str | None = None, code: str = "") -> Response:
-        with _platform(request).engine.connect() as conn:
-            info, tenants = common.portal_tenant(request, conn)
-        if info is None:
-            return _chooser(request, tenants, "unsubscribe")
-        return _token_page(request, "unsubscribe", info, token=code)
+        return _token_form(request, "unsubscribe", code)
 
     @pages.post(f"{BASE}/unsubscribe", dependencies=[Depends(public_form)])
     async def unsubscribe_submit(request: Request) -> Response:
