@@ -8,6 +8,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from maeul.adapters.sql.errors import Conflict, Invalid, NotFound
+from maeul.adapters.sql.notify_outbox import merged
 from maeul.adapters.sql.notify_tables import (
     notify_attempts,
     notify_channels,
@@ -222,7 +223,7 @@ def list_notifications(
     if recipient is not None:
         query = query.where(notify_outbox.c.recipient == recipient)
     query = query.order_by(notify_outbox.c.created_at.desc(), notify_outbox.c.id).limit(limit).offset(offset)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return merged(conn, [dict(r) for r in conn.execute(query).mappings()])
 
 
 def get_notification(conn: Connection, tenant_id: str, notification_id: str) -> dict[str, Any]:
@@ -237,7 +238,7 @@ def get_notification(conn: Connection, tenant_id: str, notification_id: str) -> 
     )
     if row is None:
         raise NotFound(f"notification {notification_id} not found")
-    return dict(row)
+    return merged(conn, [dict(row)])[0]
 
 
 def list_attempts(conn: Connection, tenant_id: str, notification_id: str) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from maeul.adapters.sql.notify_tables import (
     notify_outbox,
     notify_policies,
     notify_rate_windows,
+    notify_templates,
 )
 from maeul.adapters.sql.tables import devices, tenants, users
 from maeul.core.notify.storm import RateWindow
@@ -29,6 +30,21 @@ def _pg(conn: Connection) -> bool:
 
 def _insert_ignore(conn: Connection, table: Any) -> Any:
     return (postgresql.insert if _pg(conn) else sqlite.insert)(table).on_conflict_do_nothing()
+
+
+def merged(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows, each that names a template given its ``notification``: the template's texts, the row's own id,
+    channel and address. Rows are changed in place and returned."""
+    wanted = {r["template_id"] for r in rows if r.get("template_id") and r.get("notification") is None}
+    if not wanted:
+        return rows
+    query = select(notify_templates.c.id, notify_templates.c.notification).where(notify_templates.c.id.in_(wanted))
+    found = {str(key): dict(value) for key, value in conn.execute(query)}
+    for row in rows:
+        template = found.get(row.get("template_id") or "")
+        if template is not None and row.get("notification") is None:
+            row["notification"] = {**template, "id": row["id"], "channel": row["channel"], "recipient": row["address"]}
+    return rows
 
 
 # --- what planning reads ----------------------------------------------------------------------------------
@@ -222,7 +238,7 @@ def claim(conn: Connection, now: int, lease_ms: int, limit: int, token: str) -> 
         .values(claimed_until=now + lease_ms, claim_token=token)
     )
     rows = conn.execute(select(notify_outbox).where(notify_outbox.c.claim_token == token)).mappings()
-    return [dict(r) for r in rows]
+    return merged(conn, [dict(r) for r in rows])
 
 
 def finish(conn: Connection, outbox_id: str, token: str, values: dict[str, Any]) -> bool:
@@ -265,7 +281,7 @@ def take_folded(conn: Connection, group: tuple[str, str, str, str], now: int, to
     rows = conn.execute(
         select(notify_outbox).where(notify_outbox.c.digest_id == token).order_by(notify_outbox.c.created_at)
     )
-    return [dict(r) for r in rows.mappings()]
+    return merged(conn, [dict(r) for r in rows.mappings()])
 
 
 def rename_digest(conn: Connection, token: str, digest_id: str) -> None:

@@ -96,7 +96,18 @@ notify_outbox = Table(
     Column("channel", String(10), nullable=False),
     Column("address", Text, nullable=False),
     Column("severity", String(10), nullable=True),
-    Column("notification", JSON, nullable=True, comment="the rendered Notification; null until a digest is built"),
+    Column(
+        "notification",
+        JSON,
+        nullable=True,
+        comment="the rendered Notification; null until a digest is built, and for rows that take a template",
+    ),
+    Column(
+        "template_id",
+        String(200),
+        nullable=True,
+        comment="notify_templates.id: the shared texts of a message sent to many (a warning to residents)",
+    ),
     Column("fallbacks", JSON, nullable=False, comment="[[channel, address], ...] to try after a permanent failure"),
     Column("status", String(12), nullable=False, comment="pending, delivered, failed, suppressed, digested"),
     Column("deferred", String(12), nullable=True, comment="quiet_hours or storm"),
@@ -114,6 +125,18 @@ Index("ix_notify_outbox_due", notify_outbox.c.status, notify_outbox.c.next_attem
 Index("ix_notify_outbox_alarm", notify_outbox.c.tenant_id, notify_outbox.c.alarm_id)
 Index("ix_notify_outbox_tenant_created", notify_outbox.c.tenant_id, notify_outbox.c.created_at)
 Index("ix_notify_outbox_digest", notify_outbox.c.digest_id)
+
+# A message's texts shared by every outbox row that names it (template_id): a warning to 100,000 residents is
+# stored once, not once per resident. The row's own id, channel and address complete it (notify_outbox.merged).
+# No foreign key from the outbox: its check would cost each of the 100,000 rows; templates are never deleted.
+notify_templates = Table(
+    "notify_templates",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("tenant_id", String(40), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("notification", JSON, nullable=False, comment="a Notification without id, channel and recipient"),
+    Column("created_at", BigInteger, nullable=False),
+)
 
 notify_attempts = Table(
     "notify_attempts",

@@ -227,6 +227,7 @@ def publish(
     told = 0
     if alert["status"] == "Actual":  # exercises and tests are published, not sent to residents
         out = _outgoing({**row, "id": message_id}, max(alert["max_stage"], stage))
+        residents.add_templates(conn, out)
         codes = list(alert["district_codes"])
         if alert["polygon"] is None and fanout.should_defer(conn, tenant_id, codes):
             # Many residents on PostgreSQL: handed over in parallel parts once this commits (see fanout.py).

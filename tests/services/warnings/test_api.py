@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import select
 
+from maeul.adapters.sql.notify_outbox import merged
 from maeul.adapters.sql.notify_tables import notify_outbox
 from maeul.platform.app import Platform
 from maeul.services.warnings.residents import Place
@@ -79,11 +80,12 @@ def test_a_storm_issues_alert_updates_and_cancel_to_the_area(
     assert detail["messages"][-1]["recipients"] == len(inside) + 1  # the all-clear reaches everyone told
 
     with platform.engine.connect() as conn:
-        rows = conn.execute(
-            select(notify_outbox.c.id, notify_outbox.c.notification).where(notify_outbox.c.kind.like("cap_%"))
-        ).all()
-    assert len(rows) == len({r.id for r in rows}) == sum(m["recipients"] for m in detail["messages"])
-    assert all(r.notification["id"] == r.id and r.notification["subject_ko"] for r in rows)
+        stored = conn.execute(select(notify_outbox).where(notify_outbox.c.kind.like("cap_%"))).mappings()
+        # as the dispatcher reads them: each row's own id and address with its message's texts (a template)
+        rows = merged(conn, [dict(r) for r in stored])
+    assert len(rows) == len({r["id"] for r in rows}) == sum(m["recipients"] for m in detail["messages"])
+    assert all(r["notification"]["id"] == r["id"] and r["notification"]["subject_ko"] for r in rows)
+    assert all(r["notification"]["recipient"] == r["address"] for r in rows)
 
     feed = client.get("/api/v1/warnings/public/feed?tenant=namyangju")
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
