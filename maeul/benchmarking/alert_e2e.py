@@ -9,12 +9,15 @@ ingest pipeline, rule runner, notification service and dispatchers, all in this 
 - a webhook channel to a :class:`WebhookReceiver` on 127.0.0.1 and a policy whose first step (no delay)
   notifies the receiver's contact.
 
-Publisher processes (see :mod:`maeul.benchmarking.publisher`) send the background load at ``load_share`` of
-``capacity`` messages/s. Every ``interval_s`` this process publishes, on the next trigger device, one message
-of two readings: a cool one (clearing that device's previous alarm) and, 1 ms later, a hot one (raising a new
-alarm). The hot reading's ``ts`` is the publish time; the alarm's ``start_ts`` is that ``ts``, so each
-``raised`` webhook is matched to its publish through the alarm id in the webhook's data. Latency is the
-receiver's wall clock on receipt minus the wall clock just before the publish was written to the socket.
+Capacity: unless it is given, it is measured first on this same platform, rules and all: publishers send as fast
+as the rule thread takes readings through (closed loop, at most ``capacity_window`` messages between a publish and
+its rules' evaluation) for ``capacity_seconds``; the messages/s whose readings were evaluated is the capacity. Then
+the backlog drains, and publisher processes (see :mod:`maeul.benchmarking.publisher`) send the background load at
+``load_share`` of the capacity in messages/s. Every ``interval_s`` this process publishes, on the next trigger
+device, one message of two readings: a cool one (clearing that device's previous alarm) and, 1 ms later, a hot
+one (raising a new alarm). The hot reading's ``ts`` is the publish time; the alarm's ``start_ts`` is that
+``ts``, so each ``raised`` webhook is matched to its publish through the alarm id in the webhook's data. Latency
+is the receiver's wall clock on receipt minus the wall clock just before the publish was written to the socket.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ class AlertOptions:
     publisher: Client = "lean"
     drain_s: float = 30.0  # after the last trigger: wait this long at most for its webhook
     workers: int = 0  # Settings.ingest_workers: MQTT receiver processes (0: the client runs in Maeul's process)
+    capacity_seconds: float = 20.0  # the closed-loop capacity phase, when no capacity is given
+    capacity_window: int = 10_000  # messages at most between a publish and its rules' evaluation in that phase
 
 
 @dataclass
@@ -95,12 +100,13 @@ class AlertRun:
 
 def run_alert_latency(
     store: Store,
-    capacity: float,
+    capacity: float | None,
     capacity_source: str,
     options: AlertOptions | None = None,
     progress: Progress | None = None,
 ) -> AlertRun:
-    """Set up a fresh platform on ``store`` and measure; ``capacity`` is the end-to-end msg/s it is compared with."""
+    """Set up a fresh platform on ``store`` and measure; ``capacity`` is the msg/s the load is a share of (None:
+    measured first on the same platform, see the module's docstring)."""
     opts = options or AlertOptions()
     progress = progress or NoProgress()
     with tempfile.TemporaryDirectory(prefix="maeul-bench-alerts-") as tmp_name:
@@ -232,21 +238,68 @@ class _Run:
             query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
             return [int(r[0]) for r in conn.exec_driver_sql(query)]
 
-    def measure(self, store: str, capacity: float, capacity_source: str) -> AlertRun:
-        opts = self.opts
-        rate = max(1.0, capacity * opts.load_share)
-        group = PublisherGroup(
+    def _evaluated_messages(self) -> int:
+        runner = self.platform.rule_runner
+        return runner.evaluated_readings // self.opts.readings if runner is not None else 0
+
+    def _group(self, rate: float | None) -> PublisherGroup:
+        return PublisherGroup(
             host=self.broker.host,
             port=self.broker.port,
             username=PUBLISHER_USER,
             password=self.broker.publisher_password,
             tenant=TENANT,
             device_ids=self.load_ids,
-            processes=opts.publishers,
-            readings=opts.readings,
+            processes=self.opts.publishers,
+            readings=self.opts.readings,
+            inflight=min(self.opts.capacity_window, 1000),
             rate=rate,
-            client=opts.publisher,
+            client=self.opts.publisher,
         )
+
+    def capacity(self) -> float:
+        """Messages/s the platform takes through ingest and rules, closed loop; then waits for the backlog."""
+        opts = self.opts
+        warmup = min(5.0, max(1.0, opts.capacity_seconds * 0.2))
+        with self._group(None) as group:
+            group.start()
+            base = self._evaluated_messages()
+            group.set_credit(opts.capacity_window)
+            group.go()
+            self.progress.phase("capacity with rules (closed loop)", warmup + opts.capacity_seconds)
+            start = time.monotonic()
+            first: tuple[float, int] | None = None
+            try:
+                while True:
+                    now = time.monotonic()
+                    done = self._evaluated_messages() - base
+                    group.set_credit(done + opts.capacity_window)
+                    if first is None and now - start >= warmup:
+                        first = (now, done)
+                    if now - start >= warmup + opts.capacity_seconds:
+                        break
+                    rate = (done - first[1]) / (now - first[0]) if first and now > first[0] else 0.0
+                    self.progress.update(now - start, f"{rate:,.0f} msg/s" if rate else "warming up")
+                    group.check_alive()
+                    time.sleep(0.01)
+            finally:
+                self.progress.done()
+            assert first is not None
+            measured = (self._evaluated_messages() - base - first[1]) / (time.monotonic() - first[0])
+            sent = group.total_sent()
+            group.stop()
+            deadline = time.monotonic() + 60
+            while self._evaluated_messages() - base < sent and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return measured
+
+    def measure(self, store: str, capacity: float | None, capacity_source: str) -> AlertRun:
+        opts = self.opts
+        if capacity is None:
+            capacity = self.capacity()
+            capacity_source = f"measured first, rules and all ({opts.capacity_seconds:g} s closed loop)"
+        rate = max(1.0, capacity * opts.load_share)
+        group = self._group(rate)
         triggers = _Triggers(self.broker, self.trigger_ids)
         measured: list[tuple[int, int]] = []
         with group:

@@ -98,7 +98,7 @@ def register(app: typer.Typer, defaults: Defaults = SHORT, name: str = "bench") 
         ceilings: Annotated[bool, typer.Option(help="Measure the ceilings (--no-ceilings: only Maeul)")] = True,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON")] = None,
         capacity: Annotated[
-            float | None, typer.Option(min=1, help="alerts: end-to-end msg/s (default: benchmarks/results)")
+            float | None, typer.Option(min=1, help="alerts: msg/s to load a share of (default: measured with rules)")
         ] = None,
         nodata_devices: Annotated[int, typer.Option(min=1, help="alerts: devices of the no-data tick")] = 200_000,
         load_rules: Annotated[bool, typer.Option(help="alerts: load devices have a (never firing) rule")] = True,

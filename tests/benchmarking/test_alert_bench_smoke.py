@@ -3,6 +3,7 @@ by ``benchmarks/alert_latency.py`` and recorded in docs/performance.md)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 from pathlib import Path
@@ -46,6 +47,15 @@ def test_alert_latency_matches_every_alarm_to_its_webhook(mosquitto: None) -> No
     assert run.delivered == run.triggers and run.missing == 0 and run.duplicates == 0
     assert 0 < run.p50_ms <= run.p95_ms <= run.p99_ms <= run.max_ms
     assert run.offered_messages_per_s == 50.0
+
+
+@pytest.mark.mqtt
+def test_without_a_capacity_the_run_measures_it_first_with_rules(mosquitto: None) -> None:
+    options = dataclasses.replace(TINY, capacity_seconds=2.0, load_share=0.1)
+    run = run_alert_latency("sqlite", None, "", options)
+    assert run.capacity_messages_per_s > 0 and run.capacity_source.startswith("measured first")
+    assert run.offered_messages_per_s == pytest.approx(max(1.0, run.capacity_messages_per_s * 0.1))
+    assert run.delivered == run.triggers >= 5 and run.missing == 0 and run.duplicates == 0
 
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
