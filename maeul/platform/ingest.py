@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from maeul.adapters.sql.devices import DeviceContext, device_context
+from maeul.adapters.sql.sqlite_gate import mark_bulk_writer
 from maeul.adapters.sql.telemetry_store import DeadLetter, DeviceBatch, TelemetryStore
 from maeul.core.payloads import PayloadError, parse_payload
 from maeul.core.profiles import validate
@@ -264,6 +265,7 @@ class IngestService:
         return batch, False
 
     def _run(self) -> None:
+        mark_bulk_writer()  # on SQLite, alarms and deliveries write between our batches (sqlite_gate.py)
         stop = False
         while not stop:
             first = self._queue.get()

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from maeul.adapters.sql.sqlite_gate import GatedConnection, gate_for
+
 
 def normalise_url(url: str) -> str:
     """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
@@ -32,10 +34,17 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 30}
+        gate = None
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            # this process's writers take turns first come first served (see sqlite_gate.py)
+            gate = gate_for(str(Path(parsed.database).resolve()))
+            connect_args["factory"] = GatedConnection
+        engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if gate is not None:
+            event.listen(engine, "connect", lambda dbapi_conn, _record: dbapi_conn.use_gate(gate))
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
