@@ -49,6 +49,10 @@ def lines(report: AlertReport) -> list[Line]:
         out.append(Line(run.store, f"background load while alerting ({rules} rules{workers})",
                         load, "half of capacity", "", ""))  # fmt: skip
         complete = run.delivered == run.triggers and run.triggers > 0
+        # the target is set at half the capacity: a lighter load shows the figure without a verdict
+        at_half = (
+            bool(run.capacity_messages_per_s) and run.offered_messages_per_s >= 0.495 * run.capacity_messages_per_s
+        )
         out.append(
             Line(
                 run.store,
@@ -56,7 +60,7 @@ def lines(report: AlertReport) -> list[Line]:
                 f"p50 {_ms(run.p50_ms)}, p95 {_ms(run.p95_ms)}, p99 {_ms(run.p99_ms)}, max {_ms(run.max_ms)}",
                 f"p99 < {P99_TARGET_MS:,.0f} ms",
                 "",
-                _verdict(complete and run.p99_ms < P99_TARGET_MS),
+                _verdict(complete and run.p99_ms < P99_TARGET_MS) if at_half else "(below half)",
             )
         )
         out.append(
