@@ -39,7 +39,14 @@ from maeul.adapters.sql.alarm_tables import alarms
 from maeul.benchmarking.alert_receiver import WebhookReceiver
 from maeul.benchmarking.alert_setup import bulk_devices
 from maeul.benchmarking.cpu import CpuMeter
-from maeul.benchmarking.environment import PUBLISHER_USER, BenchBroker, Store, bench_broker, fresh_database
+from maeul.benchmarking.environment import (
+    PUBLISHER_USER,
+    BenchBroker,
+    Store,
+    bench_broker,
+    fresh_database,
+    load_publishers,
+)
 from maeul.benchmarking.latency import percentile
 from maeul.benchmarking.mqtt_wire import PUBACK, WireClient, publish_packet, topic_field
 from maeul.benchmarking.progress import NoProgress, Progress
@@ -243,18 +250,15 @@ class _Run:
         return runner.evaluated_readings // self.opts.readings if runner is not None else 0
 
     def _group(self, rate: float | None) -> PublisherGroup:
-        return PublisherGroup(
-            host=self.broker.host,
-            port=self.broker.port,
-            username=PUBLISHER_USER,
-            password=self.broker.publisher_password,
-            tenant=TENANT,
-            device_ids=self.load_ids,
-            processes=self.opts.publishers,
-            readings=self.opts.readings,
-            inflight=min(self.opts.capacity_window, 1000),
+        opts = self.opts
+        return load_publishers(
+            self.broker,
+            self.load_ids,
+            processes=opts.publishers,
+            readings=opts.readings,
+            window=opts.capacity_window,
             rate=rate,
-            client=self.opts.publisher,
+            client=opts.publisher,
         )
 
     def capacity(self) -> float:

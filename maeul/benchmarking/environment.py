@@ -11,6 +11,8 @@ from typing import Literal
 
 from maeul.adapters.mqtt.passwords import mosquitto_password_hash
 from maeul.adapters.mqtt.provisioning import BrokerAccount, ingest_account
+from maeul.benchmarking.publisher import Client, PublisherGroup
+from maeul.benchmarking.workload import TENANT
 from maeul.testing.databases import sqlite_url, temporary_postgres
 from maeul.testing.mosquitto import MosquittoBroker
 
@@ -74,3 +76,30 @@ def fresh_database(store: Store, directory: Path) -> Iterator[str]:
         return
     with temporary_postgres("maeul_bench") as url:
         yield url
+
+
+def load_publishers(
+    broker: BenchBroker,
+    device_ids: list[int],
+    *,
+    processes: int,
+    readings: int,
+    window: int,
+    rate: float | None,
+    client: Client,
+) -> PublisherGroup:
+    """Publisher processes sending the workload's messages for ``device_ids`` through the benchmark's broker: at
+    ``rate`` messages/s, or closed loop (``rate`` None) with at most ``window`` unacknowledged (1,000 at most)."""
+    return PublisherGroup(
+        host=broker.host,
+        port=broker.port,
+        username=PUBLISHER_USER,
+        password=broker.publisher_password,
+        tenant=TENANT,
+        device_ids=device_ids,
+        processes=processes,
+        readings=readings,
+        inflight=min(window, 1000),
+        rate=rate,
+        client=client,
+    )

@@ -32,7 +32,13 @@ from maeul.adapters.mqtt.subscriber import MqttIngestClient
 from maeul.adapters.sql import accounts, devices
 from maeul.adapters.sql.tables import dead_letters, telemetry
 from maeul.benchmarking.cpu import CpuMeter
-from maeul.benchmarking.environment import PUBLISHER_USER, BenchBroker, Store, bench_broker, fresh_database
+from maeul.benchmarking.environment import (
+    BenchBroker,
+    Store,
+    bench_broker,
+    fresh_database,
+    load_publishers,
+)
 from maeul.benchmarking.figures import IngestRun, Latency, Sustained
 from maeul.benchmarking.gcstats import GcMeter
 from maeul.benchmarking.latency import LatencySampler, percentile
@@ -173,18 +179,15 @@ class _Run:
         return int(self._metric("maeul_ingest_readings_total"))
 
     def _group(self, rate: float | None) -> PublisherGroup:
-        return PublisherGroup(
-            host=self.broker.host,
-            port=self.broker.port,
-            username=PUBLISHER_USER,
-            password=self.broker.publisher_password,
-            tenant=TENANT,
-            device_ids=self.device_ids,
-            processes=self.opts.publishers,
-            readings=self.opts.readings,
-            inflight=min(self.opts.window, 1000),
+        opts = self.opts
+        return load_publishers(
+            self.broker,
+            self.device_ids,
+            processes=opts.publishers,
+            readings=opts.readings,
+            window=opts.window,
             rate=rate,
-            client=self.opts.publisher,
+            client=opts.publisher,
         )
 
     def _postgres_pids(self, background: bool = False) -> list[int]:

@@ -7,6 +7,23 @@
   }
   window.maeulAnnounce = announce;
 
+  // Helpers for the pages' own scripts (map.js, the services' scripts), which load after this one: every base
+  // template puts maeul.js first, and deferred scripts run in document order.
+  window.maeul = {
+    announce: announce,
+    getJSON: function (url) {
+      return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+        if (!r.ok) { throw new Error(url + ": " + r.status); }
+        return r.json();
+      });
+    },
+    escapeText: function (text) {
+      var div = document.createElement("div");
+      div.textContent = text == null ? "" : String(text);
+      return div.innerHTML;
+    }
+  };
+
   // An element with data-live-alarms="<stream url>" and data-refresh="<fragment url>" is refreshed on each event.
   function liveAlarms(el) {
     if (!window.EventSource) { return; }

@@ -3,18 +3,8 @@
   "use strict";
   var COLORS = { ok: "#1e7b34", alarm: "#b3261e", stale: "#8a5a00", new: "#5b6470" };
 
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-      if (!r.ok) { throw new Error(url + ": " + r.status); }
-      return r.json();
-    });
-  }
-
-  function escapeText(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
+  var getJSON = window.maeul.getJSON;
+  var escapeText = window.maeul.escapeText;
 
   function draw(el) {
     if (!window.L) { return; }

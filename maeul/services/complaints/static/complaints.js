@@ -6,18 +6,8 @@
   var PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#b15928"];
   var CENTRE = [37.64, 127.21];
 
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-      if (!r.ok) { throw new Error(url + ": " + r.status); }
-      return r.json();
-    });
-  }
-
-  function escapeText(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
+  var getJSON = window.maeul.getJSON;
+  var escapeText = window.maeul.escapeText;
 
   function categoryColor(code, order) {
     if (!(code in order)) { order[code] = Object.keys(order).length; }
@@ -136,7 +126,7 @@
         lon.dispatchEvent(new Event("change", { bubbles: true }));
       }
       if (status) { status.textContent = message + " (" + latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5) + ")"; }
-      if (window.maeulAnnounce) { window.maeulAnnounce(message); }
+      window.maeul.announce(message);
     }
     if (lat && lon && lat.value && lon.value) { place({ lat: start[0], lng: start[1] }, el.getAttribute("data-msg-pin")); }
     drawDistricts(map, el.getAttribute("data-districts")).then(function (bounds) {

@@ -5,16 +5,8 @@
   "use strict";
   var STAGE_COLORS = ["#1e7b34", "#0b5394", "#f1c232", "#c55a11", "#a61c1c"];
 
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-      if (!r.ok) { throw new Error(url + ": " + r.status); }
-      return r.json();
-    });
-  }
-
-  function announce(text) {
-    if (window.maeulAnnounce) { window.maeulAnnounce(text); }
-  }
+  var getJSON = window.maeul.getJSON;
+  var announce = window.maeul.announce;
 
   function english() { return document.documentElement.lang === "en"; }
 
