@@ -8,6 +8,7 @@ docs/care-detection.md); every one can be set per home.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -16,6 +17,48 @@ HOUR = 3600
 
 class ConfigError(ValueError):
     """A setting that cannot be used; the message names it (ko + en)."""
+
+
+def settings_values(
+    cls: type,
+    data: object,
+    not_an_object: str,
+    *,
+    whole: Callable[[str], bool] = lambda _name: True,
+    special: Mapping[str, Callable[[object], object]] | None = None,
+) -> dict[str, Any]:
+    """The values a JSON object gives for a settings dataclass, checked against the types of its defaults: unknown
+    names and wrong types are :class:`ConfigError` (ko + en); missing names are left to the defaults.
+
+    A bool default takes a bool, a str a str, a float any number (as a float), an int a whole number when
+    ``whole(name)`` and any number otherwise; a name in ``special`` is read by its own function."""
+    if not isinstance(data, dict):
+        raise ConfigError(not_an_object)
+    unknown = sorted(set(data) - {f.name for f in fields(cls)})
+    if unknown:
+        raise ConfigError(f"알 수 없는 설정 {unknown} / unknown settings {unknown}")
+    defaults = cls()
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if special and name in special:
+            values[name] = special[name](value)
+            continue
+        default = getattr(defaults, name)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, str):
+            ok = isinstance(value, str)
+        elif isinstance(default, int) and whole(name):
+            if not (number and isinstance(value, int)):
+                raise ConfigError(f"{name}: 정수여야 함 {value!r} / wrong type: must be an integer, got {value!r}")
+            ok = True
+        else:
+            ok = number
+        if not ok:
+            raise ConfigError(f"{name}: 형식 오류 {value!r} / wrong type {value!r}")
+        values[name] = float(value) if isinstance(default, float) else value
+    return values
 
 
 ADDED_LATER = frozenset({"heat_wave_hold_s", "usual_days"})
@@ -96,22 +139,4 @@ class HomeConfig:
     @classmethod
     def from_json(cls, data: object) -> HomeConfig:
         """Settings from a JSON object; unknown names and wrong types are errors, missing ones take defaults."""
-        if not isinstance(data, dict):
-            raise ConfigError("설정은 객체여야 함 / settings must be an object")
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise ConfigError(f"알 수 없는 설정 {unknown} / unknown settings {unknown}")
-        values: dict[str, Any] = {}
-        for name, value in data.items():
-            default = getattr(cls(), name)
-            if isinstance(default, bool):
-                ok = isinstance(value, bool)
-            elif isinstance(default, int):
-                ok = isinstance(value, int) and not isinstance(value, bool)
-            else:
-                ok = isinstance(value, int | float) and not isinstance(value, bool)
-            if not ok:
-                raise ConfigError(f"{name}: 형식 오류 {value!r} / wrong type {value!r}")
-            values[name] = float(value) if isinstance(default, float) else value
-        return cls(**values)
+        return cls(**settings_values(cls, data, "설정은 객체여야 함 / settings must be an object"))

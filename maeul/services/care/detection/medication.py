@@ -14,10 +14,10 @@ A dose near midnight is handled on the day it falls on; a learned group is not j
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from maeul.services.care.detection.config import ConfigError
+from maeul.services.care.detection.config import ConfigError, settings_values
 from maeul.services.care.detection.events import DAY_S, clock
 
 HOUR = 3600
@@ -32,6 +32,12 @@ def parse_hhmm(text: str) -> int:
         if 0 <= h < 24 and 0 <= m < 60:
             return h * HOUR + m * 60
     raise ConfigError(f"복용 시각 {text!r}은 HH:MM 형식이어야 함 / dose time {text!r} must be HH:MM")
+
+
+def _times(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("times: 'HH:MM' 목록이어야 함 / must be a list of 'HH:MM'")
+    return tuple(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,27 +79,8 @@ class MedicationConfig:
 
     @classmethod
     def from_json(cls, data: object) -> MedicationConfig:
-        if not isinstance(data, dict):
-            raise ConfigError("약 복용 설정은 객체여야 함 / medication settings must be an object")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"알 수 없는 설정 {unknown} / unknown settings {unknown}")
-        values: dict[str, Any] = {}
-        for name, value in data.items():
-            if name == "times":
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise ConfigError("times: 'HH:MM' 목록이어야 함 / must be a list of 'HH:MM'")
-                values[name] = tuple(value)
-            elif name == "min_share":
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ConfigError(f"{name}: 형식 오류 {value!r} / wrong type {value!r}")
-                values[name] = float(value)
-            else:
-                if isinstance(value, bool) or not isinstance(value, int):
-                    raise ConfigError(f"{name}: 정수여야 함 {value!r} / must be an integer, got {value!r}")
-                values[name] = value
-        return cls(**values)
+        not_an_object = "약 복용 설정은 객체여야 함 / medication settings must be an object"
+        return cls(**settings_values(cls, data, not_an_object, special={"times": _times}))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,10 @@ advice: the caseworker sets them with the resident's doctor.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from maeul.services.care.detection.config import ConfigError
+from maeul.services.care.detection.config import ConfigError, settings_values
 from maeul.services.care.detection.events import DAY_S, clock
 from maeul.services.care.detection.medication import parse_hhmm
 
@@ -93,25 +93,9 @@ class VitalsConfig:
 
     @classmethod
     def from_json(cls, data: object) -> VitalsConfig:
-        if not isinstance(data, dict):
-            raise ConfigError("생체 신호 설정은 객체여야 함 / vitals settings must be an object")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"알 수 없는 설정 {unknown} / unknown settings {unknown}")
-        values: dict[str, Any] = {}
-        for name, value in data.items():
-            default = getattr(cls(), name)
-            if isinstance(default, str):
-                ok = isinstance(value, str)
-            elif isinstance(default, int) and not isinstance(default, bool) and name.endswith("_s"):
-                ok = isinstance(value, int) and not isinstance(value, bool)
-            else:
-                ok = isinstance(value, int | float) and not isinstance(value, bool)
-            if not ok:
-                raise ConfigError(f"{name}: 형식 오류 {value!r} / wrong type {value!r}")
-            values[name] = value
-        return cls(**values)
+        # durations (``*_s``) are whole seconds; limits may be any number
+        not_an_object = "생체 신호 설정은 객체여야 함 / vitals settings must be an object"
+        return cls(**settings_values(cls, data, not_an_object, whole=lambda name: name.endswith("_s")))
 
 
 @dataclass(frozen=True, slots=True)
