@@ -91,7 +91,7 @@ notify_outbox = Table(
     Column("alarm_id", Integer, nullable=True, comment="null for digests"),
     Column("kind", String(12), nullable=False, comment="raised, upgraded, escalated, cleared, assigned, digest"),
     Column("step", Integer, nullable=True),
-    Column("recipient", String(20), nullable=False, comment="u<user id> or c<contact id>"),
+    Column("recipient", String(20), nullable=False, comment="u<user id>, c<contact id> or r<resident id>"),
     Column("recipient_name", String(200), nullable=False),
     Column("channel", String(10), nullable=False),
     Column("address", Text, nullable=False),

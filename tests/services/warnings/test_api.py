@@ -86,6 +86,9 @@ def test_a_storm_issues_alert_updates_and_cancel_to_the_area(
     assert len(rows) == len({r["id"] for r in rows}) == sum(m["recipients"] for m in detail["messages"])
     assert all(r["notification"]["id"] == r["id"] and r["notification"]["subject_ko"] for r in rows)
     assert all(r["notification"]["recipient"] == r["address"] for r in rows)
+    # the operators' delivery log shows a resident's messages with their subjects (from the shared template)
+    logged = client.get(f"/api/v1/notifications?recipient=r{inside[0]}", headers=town.admin).json()["items"]
+    assert len(logged) == len(detail["messages"]) and all(n["subject_ko"] and n["subject_en"] for n in logged)
 
     feed = client.get("/api/v1/warnings/public/feed?tenant=namyangju")
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")

@@ -270,7 +270,11 @@ def list_notifications(
     conn: ReadConn,
     alarm_id: int | None = Query(default=None, ge=1, le=INT32_MAX),
     status: str | None = Query(default=None, pattern="^(" + "|".join(STATUSES) + ")$"),
-    recipient: str | None = Query(default=None, pattern=r"^[uc][0-9]{1,10}$", description="u<user id>, c<contact>"),
+    recipient: str | None = Query(
+        default=None,
+        pattern=r"^[ucr][0-9]{1,10}$",
+        description="u<user id>, c<contact id> or r<resident id> (a subscriber of the warnings service)",
+    ),
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0, le=INT32_MAX),
 ) -> Page[NotificationOut]:
