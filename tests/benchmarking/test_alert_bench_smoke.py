@@ -17,7 +17,7 @@ from maeul.benchmarking.alert_e2e import AlertOptions, run_alert_latency
 from maeul.benchmarking.alert_nodata import NoDataOptions, run_no_data
 from maeul.benchmarking.alert_report import AlertReport, as_json, render
 from maeul.testing.databases import postgres_available
-from maeul.testing.mosquitto import MosquittoNotFoundError, find_mosquitto
+from maeul.testing.mosquitto import require_mosquitto
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TINY = AlertOptions(seconds=2.0, warmup_s=1.0, devices=30, publishers=1, trigger_devices=3, drain_s=30.0)
@@ -25,10 +25,7 @@ TINY = AlertOptions(seconds=2.0, warmup_s=1.0, devices=30, publishers=1, trigger
 
 @pytest.fixture
 def mosquitto() -> None:
-    try:
-        find_mosquitto()
-    except MosquittoNotFoundError as exc:
-        pytest.skip(str(exc))
+    require_mosquitto()
 
 
 @pytest.fixture

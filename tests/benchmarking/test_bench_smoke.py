@@ -21,7 +21,7 @@ from maeul.benchmarking.report import as_json, lines, render
 from maeul.benchmarking.store_only import store_throughput
 from maeul.cli.bench import register
 from maeul.testing.databases import postgres_available
-from maeul.testing.mosquitto import MosquittoNotFoundError, find_mosquitto
+from maeul.testing.mosquitto import require_mosquitto
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TINY = IngestOptions(seconds=2.0, latency_seconds=2.0, devices=20, publishers=1, window=2000, markers=5)
@@ -29,10 +29,7 @@ TINY = IngestOptions(seconds=2.0, latency_seconds=2.0, devices=20, publishers=1,
 
 @pytest.fixture
 def mosquitto() -> None:
-    try:
-        find_mosquitto()
-    except MosquittoNotFoundError as exc:
-        pytest.skip(str(exc))
+    require_mosquitto()
 
 
 @pytest.fixture

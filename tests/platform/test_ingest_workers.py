@@ -24,7 +24,7 @@ from maeul.benchmarking.environment import PUBLISHER_USER, BenchBroker, bench_br
 from maeul.platform.app import Platform
 from maeul.platform.ingest_workers import IngestWorkers
 from maeul.platform.settings import load_settings
-from maeul.testing.mosquitto import MosquittoNotFoundError, find_mosquitto, wait_until
+from maeul.testing.mosquitto import require_mosquitto, wait_until
 
 pytestmark = pytest.mark.mqtt
 T0 = 1_763_856_000_000
@@ -33,10 +33,7 @@ TENANT = "namyangju"
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[BenchBroker]:
-    try:
-        find_mosquitto()
-    except MosquittoNotFoundError as exc:
-        pytest.skip(str(exc))
+    require_mosquitto()
     with bench_broker(tmp_path / "broker") as instance:
         yield instance
 

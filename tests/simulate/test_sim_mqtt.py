@@ -26,7 +26,7 @@ from maeul.platform.settings import load_settings
 from maeul.simulate.fleet import SimDevice, ensure_sim_devices
 from maeul.simulate.runner import SimConfig, Simulator
 from maeul.simulate.transports import MqttTransport, TransportError
-from maeul.testing.mosquitto import MosquittoBroker, MosquittoNotFoundError, find_mosquitto, free_port, wait_until
+from maeul.testing.mosquitto import MosquittoBroker, free_port, require_mosquitto, wait_until
 
 pytestmark = pytest.mark.mqtt
 ADMIN, ADMIN_PW = "sim-admin", "admin-secret"  # may publish to every telemetry topic
@@ -85,10 +85,7 @@ def sqlite_tenant(sqlite_platform: Platform) -> str:
 
 @pytest.fixture
 def mosquitto_binary() -> None:
-    try:
-        find_mosquitto()
-    except MosquittoNotFoundError as exc:
-        pytest.skip(str(exc))
+    require_mosquitto()
 
 
 @pytest.fixture

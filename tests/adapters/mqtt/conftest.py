@@ -21,7 +21,7 @@ from mqtt_support import (
 from maeul.adapters.mqtt.provisioning import device_username
 from maeul.adapters.mqtt.sink import TelemetrySink
 from maeul.adapters.mqtt.subscriber import MqttIngestClient
-from maeul.testing.mosquitto import MosquittoBroker, MosquittoNotFoundError, find_mosquitto, wait_until
+from maeul.testing.mosquitto import MosquittoBroker, require_mosquitto, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -38,10 +38,7 @@ def no_leaked_threads() -> Iterator[None]:
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
-    try:
-        find_mosquitto()
-    except MosquittoNotFoundError as exc:
-        pytest.skip(str(exc))
+    require_mosquitto()
     verbose = os.environ.get("MAEUL_TEST_MOSQUITTO_VERBOSE") == "1"  # log every packet, for debugging
     instance = MosquittoBroker(tmp_path / "broker", base_accounts(), verbose=verbose)
     try:
