@@ -134,7 +134,7 @@ def register(app: typer.Typer, seconds: float = 60.0) -> None:
         seconds: Annotated[float, typer.Option(min=1, help="Measured alerting phase")] = seconds,
         interval_ms: Annotated[float, typer.Option(min=20, help="One alarm every ... ms")] = 200.0,
         capacity: Annotated[
-            float | None, typer.Option(min=1, help="End-to-end msg/s (default: latest benchmarks/results figure)")
+            float | None, typer.Option(min=1, help="Msg/s to load a share of (default: measured first, with rules)")
         ] = None,
         capacity_from_results: Annotated[
             bool, typer.Option(help="Capacity from the newest ingest figure in benchmarks/results (no rules)")

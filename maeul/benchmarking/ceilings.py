@@ -32,12 +32,12 @@ from maeul.adapters.sql.engine import make_engine
 from maeul.adapters.sql.migrate import upgrade
 from maeul.adapters.sql.partitions import partitions_for
 from maeul.benchmarking.cpu import CpuMeter
-from maeul.benchmarking.environment import INGEST_USER, PUBLISHER_USER, Store, bench_broker, fresh_database
+from maeul.benchmarking.environment import INGEST_USER, Store, bench_broker, fresh_database, load_publishers
 from maeul.benchmarking.figures import BrokerCeiling, InsertCeiling
 from maeul.benchmarking.mqtt_wire import PUBLISH, WireClient, puback_packets, publish_packet_id
 from maeul.benchmarking.progress import NoProgress, Progress
-from maeul.benchmarking.publisher import Client, PublisherGroup
-from maeul.benchmarking.workload import RETENTION_DAYS, TENANT, keys_for
+from maeul.benchmarking.publisher import Client
+from maeul.benchmarking.workload import RETENTION_DAYS, keys_for
 from maeul.platform.settings import DEFAULT_INGEST_BATCH_ROWS
 from maeul.testing.mosquitto import wait_until
 
@@ -260,17 +260,8 @@ def broker_ceiling(
         subscriber = kind(broker.host, broker.port, INGEST_USER, broker.ingest_password, receive_maximum)
         subscriber.start()
         try:
-            with PublisherGroup(
-                host=broker.host,
-                port=broker.port,
-                username=PUBLISHER_USER,
-                password=broker.publisher_password,
-                tenant=TENANT,
-                device_ids=range(1, devices + 1),
-                processes=publishers,
-                readings=readings,
-                inflight=min(window, 1000),
-                client=client,
+            with load_publishers(
+                broker, range(1, devices + 1), processes=publishers, readings=readings, window=window, client=client
             ) as group:
                 group.start()
                 meter = CpuMeter(

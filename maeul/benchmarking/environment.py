@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,13 +80,13 @@ def fresh_database(store: Store, directory: Path) -> Iterator[str]:
 
 def load_publishers(
     broker: BenchBroker,
-    device_ids: list[int],
+    device_ids: Sequence[int],
     *,
     processes: int,
     readings: int,
     window: int,
-    rate: float | None,
-    client: Client,
+    rate: float | None = None,
+    client: Client = "lean",
 ) -> PublisherGroup:
     """Publisher processes sending the workload's messages for ``device_ids`` through the benchmark's broker: at
     ``rate`` messages/s, or closed loop (``rate`` None) with at most ``window`` unacknowledged (1,000 at most)."""

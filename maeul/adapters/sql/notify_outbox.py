@@ -178,6 +178,12 @@ def insert_outbox(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     return written
 
 
+def insert_templates(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Add shared message texts (``notify_templates``); a template whose id exists already is left alone."""
+    if rows:
+        conn.execute(_insert_ignore(conn, notify_templates), list(rows))
+
+
 def suppress_deferred(conn: Connection, alarm_id: int, now: int, reason: str) -> int:
     """Alarm messages still waiting for quiet hours to end (never tried) are no longer needed."""
     result = conn.execute(

@@ -40,9 +40,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from maeul.adapters.notify.sms import normalize_phone
 from maeul.adapters.notify.webpush import PushSubscription
 from maeul.adapters.sql import districts as district_repo
+from maeul.adapters.sql import notify_outbox as outbox_store
 from maeul.adapters.sql.errors import Invalid, NotFound
 from maeul.adapters.sql.ids import inserted_id
-from maeul.adapters.sql.notify_tables import notify_outbox, notify_templates
+from maeul.adapters.sql.notify_tables import notify_outbox
 from maeul.platform.notify.wakeup import mark_queued
 from maeul.services.warnings.core import areas
 from maeul.services.warnings.tables import places, subscriber_districts, subscribers
@@ -274,8 +275,13 @@ class Outgoing:
     now: int
 
 
+def _template_prefix(out: Outgoing) -> str:
+    """Template ids of a message are this prefix and a reading language (``w<message>.<language>``)."""
+    return f"w{out.message_id}."
+
+
 def add_templates(conn: Connection, out: Outgoing) -> None:
-    """Store the message's texts once per reading language (``w<message>.<language>``), for fan_out's rows to name."""
+    """Store the message's texts once per reading language, for fan_out's rows to name."""
     shared = {
         "subject_ko": out.subject_ko,
         "subject_en": out.subject_en,
@@ -286,15 +292,14 @@ def add_templates(conn: Connection, out: Outgoing) -> None:
     }
     rows = [
         {
-            "id": f"w{out.message_id}.{language}",
+            "id": _template_prefix(out) + language,
             "tenant_id": out.tenant_id,
             "notification": {**shared, "language": language},
             "created_at": out.now,
         }
         for language in LANGUAGES
     ]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(notify_templates).on_conflict_do_nothing(), rows)
+    outbox_store.insert_templates(conn, rows)
 
 
 def fan_out(conn: Connection, out: Outgoing, where: ColumnElement[bool]) -> int:
@@ -317,7 +322,7 @@ def fan_out(conn: Connection, out: Outgoing, where: ColumnElement[bool]) -> int:
         "channel": s.channel,
         "address": s.address,
         "severity": literal(out.severity, String),
-        "template_id": literal(f"w{out.message_id}.", String) + s.language,
+        "template_id": literal(_template_prefix(out), String) + s.language,
         "fallbacks": cast(literal("[]", String), JSON) if postgres else literal("[]", String),
         "status": literal("pending", String),
         "attempts": literal(0),
@@ -370,6 +375,5 @@ def ids_in_polygon(conn: Connection, tenant_id: str, area: Any, touched_codes: S
 
 def queue_one(conn: Connection, tenant_id: str, row: dict[str, Any]) -> None:
     """One message outside a warning (the confirmation code)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(notify_outbox).values(tenant_id=tenant_id, **row).on_conflict_do_nothing())
+    outbox_store.insert_outbox(conn, [{**row, "tenant_id": tenant_id}])
     mark_queued(conn)

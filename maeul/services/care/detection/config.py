@@ -45,17 +45,10 @@ def settings_values(
             continue
         default = getattr(defaults, name)
         number = isinstance(value, int | float) and not isinstance(value, bool)
-        if isinstance(default, bool):
-            ok = isinstance(value, bool)
-        elif isinstance(default, str):
-            ok = isinstance(value, str)
-        elif isinstance(default, int) and whole(name):
+        if isinstance(default, int) and not isinstance(default, bool) and whole(name):
             if not (number and isinstance(value, int)):
                 raise ConfigError(f"{name}: 정수여야 함 {value!r} / wrong type: must be an integer, got {value!r}")
-            ok = True
-        else:
-            ok = number
-        if not ok:
+        elif not (isinstance(value, type(default)) if isinstance(default, bool | str) else number):
             raise ConfigError(f"{name}: 형식 오류 {value!r} / wrong type {value!r}")
         values[name] = float(value) if isinstance(default, float) else value
     return values
