@@ -46,6 +46,7 @@ from maeul.benchmarking.environment import (
     bench_broker,
     fresh_database,
     load_publishers,
+    newest_stamp_ms,
 )
 from maeul.benchmarking.latency import percentile
 from maeul.benchmarking.mqtt_wire import PUBACK, WireClient, publish_packet, topic_field
@@ -53,6 +54,7 @@ from maeul.benchmarking.progress import NoProgress, Progress
 from maeul.benchmarking.publisher import Client, PublisherGroup
 from maeul.benchmarking.workload import TENANT, keys_for
 from maeul.platform.app import Platform
+from maeul.platform.gc_tuning import tune_for_ingest
 from maeul.platform.ingest_workers import IngestWorkers
 from maeul.platform.notify.models import ContactSpec, PolicySpec, check_channel_config
 from maeul.platform.settings import Settings
@@ -141,6 +143,7 @@ def run_alert_latency(
                     if time.monotonic() > deadline:
                         raise RuntimeError("Maeul's MQTT client did not subscribe within 30 s")
                     time.sleep(0.05)
+                tune_for_ingest()  # as ``maeul serve`` does
                 run = _Run(platform, broker, receiver, load_ids, trigger_ids, opts, progress)
                 return run.measure(store, capacity, capacity_source)
             finally:
@@ -259,6 +262,7 @@ class _Run:
             window=opts.capacity_window,
             rate=rate,
             client=opts.publisher,
+            after_ms=newest_stamp_ms(self.platform.engine),
         )
 
     def capacity(self) -> float:

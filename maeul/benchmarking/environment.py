@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from sqlalchemy import Engine, func, select
+
 from maeul.adapters.mqtt.passwords import mosquitto_password_hash
 from maeul.adapters.mqtt.provisioning import BrokerAccount, ingest_account
+from maeul.adapters.sql.tables import latest_values
 from maeul.benchmarking.publisher import Client, PublisherGroup
 from maeul.benchmarking.workload import TENANT
 from maeul.testing.databases import sqlite_url, temporary_postgres
@@ -87,9 +90,10 @@ def load_publishers(
     window: int,
     rate: float | None = None,
     client: Client = "lean",
+    after_ms: int = 0,
 ) -> PublisherGroup:
     """Publisher processes sending the workload's messages for ``device_ids`` through the benchmark's broker: at
-    ``rate`` messages/s, or closed loop (``rate`` None) with at most ``window`` unacknowledged (1,000 at most)."""
+    ``rate`` messages/s, or closed loop (``rate`` None) with at most ``window`` unacknowledged (1,000 at most); every stamp later than ``after_ms``."""
     return PublisherGroup(
         host=broker.host,
         port=broker.port,
@@ -102,4 +106,11 @@ def load_publishers(
         inflight=min(window, 1000),
         rate=rate,
         client=client,
+        after_ms=after_ms,
     )
+
+
+def newest_stamp_ms(engine: Engine) -> int:
+    """The newest reading time stored (0 if none): the next publisher group starts after it."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.max(latest_values.c.ts))).scalar_one() or 0)

@@ -38,6 +38,7 @@ from maeul.benchmarking.environment import (
     bench_broker,
     fresh_database,
     load_publishers,
+    newest_stamp_ms,
 )
 from maeul.benchmarking.figures import IngestRun, Latency, Sustained
 from maeul.benchmarking.gcstats import GcMeter
@@ -188,6 +189,7 @@ class _Run:
             window=opts.window,
             rate=rate,
             client=opts.publisher,
+            after_ms=newest_stamp_ms(self.platform.engine),
         )
 
     def _postgres_pids(self, background: bool = False) -> list[int]:

@@ -12,8 +12,10 @@ Two pacings:
   therefore stays bounded and never drops QoS 1 messages, and the consumer is never starved.
 - *fixed rate*: ``rate`` messages per second, spread evenly in time (open loop), for latency measurements.
 
-Each message carries ``"ts"``: the wall-clock millisecond at which it was handed to the client (made strictly
-increasing per device, so no two messages of a device collide in the store).
+Each message carries ``"ts"``: the wall-clock millisecond at which it was handed to the client, made strictly
+increasing per device so that no two messages of a device collide in the store. A device sending more than one
+message a millisecond runs ahead of the clock, so a later group starts after the newest stamp already stored
+(``after_ms``), or its first messages would repeat earlier ones and be dropped as redeliveries.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class PublisherSpec:
     inflight: int  # unacknowledged QoS 1 publishes at most (paho's max_inflight is set to it)
     rate: float | None  # messages/s of this publisher; None: closed loop on the shared credit
     client: Client = "lean"
+    after_ms: int = 0  # every stamp is later than this
 
 
 class PublisherGroup:
@@ -76,6 +79,7 @@ class PublisherGroup:
         inflight: int = 1000,
         rate: float | None = None,
         client: Client = "lean",
+        after_ms: int = 0,
     ) -> None:
         self._ctx: multiprocessing.context.SpawnContext = multiprocessing.get_context("spawn")
         groups = [list(device_ids[i::processes]) for i in range(max(1, min(processes, len(device_ids))))]
@@ -100,6 +104,7 @@ class PublisherGroup:
                 inflight=min(inflight, 60_000),
                 rate=None if rate is None else rate / self.count,
                 client=client,
+                after_ms=after_ms,
             )
             for i, group in enumerate(groups)
         ]
@@ -198,7 +203,7 @@ class _Publisher:
         self.sent, self.acked, self.ready = sent, acked, ready
         self.keys = keys_for(spec.readings)
         self.topics = [f"maeul/{spec.tenant}/{d}/telemetry" for d in spec.device_ids]
-        self.last_ts = [0] * len(spec.device_ids)
+        self.last_ts = [spec.after_ms] * len(spec.device_ids)
         self.n_sent = 0
         self.n_acked = 0
         client = paho.Client(
@@ -286,7 +291,7 @@ class _LeanPublisher:
         self.sent, self.acked, self.ready = sent, acked, ready
         self.keys = keys_for(spec.readings)
         self.topics = [topic_field(f"maeul/{spec.tenant}/{d}/telemetry") for d in spec.device_ids]
-        self.last_ts = [0] * len(spec.device_ids)
+        self.last_ts = [spec.after_ms] * len(spec.device_ids)
         self.n_sent = 0
         self.n_acked = 0
         self.client = WireClient(
