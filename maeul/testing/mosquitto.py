@@ -147,9 +147,14 @@ class MosquittoBroker:
         if accounts is not None:
             write_provision(self.provision_dir, list(accounts))
         before = self.log_text().count(_RELOAD_LINE)
-        self._process.send_signal(signal.SIGHUP)
-        if not wait_until(lambda: self.log_text().count(_RELOAD_LINE) > before, 10.0):
-            raise RuntimeError(f"mosquitto did not log a reload:\n{self.log_text()[-3000:]}")
+        # Mosquitto turns SIGHUP into a flag that it clears only after reloading; a signal that arrives while an
+        # earlier one (from the platform's own provisioning) is being handled is lost. So signal again each second.
+        deadline = time.monotonic() + 10.0
+        while time.monotonic() < deadline:
+            self._process.send_signal(signal.SIGHUP)
+            if wait_until(lambda: self.log_text().count(_RELOAD_LINE) > before, 1.0):
+                return
+        raise RuntimeError(f"mosquitto did not log a reload:\n{self.log_text()[-3000:]}")
 
     def url_for(self, username: str, password: str) -> str:
         """``mqtt://user:password@127.0.0.1:port`` with the credentials percent-encoded."""
