@@ -53,16 +53,24 @@ class IngestResult:
 # Where a message came from (source, tenant, device, topic, payload): a tuple of plain values, which the
 # cyclic garbage collector stops tracking, rather than an object per queued message.
 Origin = tuple[str, str | None, int | None, str | None, bytes | str | None]
+# One message as queued: its readings (None if it has none), its dead letter (None if none), its origin (kept for
+# a dead letter if storing the message fails).
+Message = tuple[DeviceBatch | None, DeadLetter | None, Origin]
 
 
 @dataclass(slots=True)
 class _Pending:
-    device: DeviceBatch | None
-    letter: DeadLetter | None
+    """What the writer takes off its queue: one message, or a receiver's bundle of them acknowledged together."""
+
+    messages: list[Message]
     rows: int
-    done: Callable[[], None]  # called once the message's rows (or its dead letter) are committed
+    done: Callable[[], None]  # called once the messages' rows (or dead letters) are committed
     result: IngestResult | None  # what an HTTP caller reads afterwards (None for MQTT)
-    origin: Origin  # kept for a dead letter if storing the message fails
+
+
+def _rows_of(messages: list[Message]) -> int:
+    """Budget rows: a message without readings (a dead letter) counts as one."""
+    return sum(len(batch.readings) if batch is not None and batch.readings else 1 for batch, _, _ in messages)
 
 
 def _nothing() -> None:
@@ -176,18 +184,12 @@ class IngestService:
     # --- producers ----------------------------------------------------------------------------------------
 
     def _enqueue(
-        self,
-        batch: DeviceBatch | None,
-        letter: DeadLetter | None,
-        origin: Origin,
-        done: Callable[[], None],
-        result: IngestResult | None,
-        timeout: float | None,
+        self, messages: list[Message], done: Callable[[], None], result: IngestResult | None, timeout: float | None
     ) -> None:
-        rows = max(1, len(batch.readings)) if batch is not None else 1
+        rows = _rows_of(messages)
         if not self.budget.acquire(rows, timeout=timeout):
             raise IngestBusy("the write buffer is full; retry shortly")
-        self._queue.put(_Pending(batch, letter, rows, done, result, origin))
+        self._queue.put(_Pending(messages, rows, done, result))
 
     def submit_http(self, token: str, payload: bytes, timeout: float = 10.0) -> IngestResult | None:
         """Store a device's HTTP message and wait for the commit; None if the token is unknown."""
@@ -202,7 +204,7 @@ class IngestService:
         finished = threading.Event()
         origin: Origin = ("http", ctx.tenant_id, ctx.device_id, None, payload)
         batch = DeviceBatch(ctx.device_id, ctx.retention_days, ctx.timezone, readings) if readings else None
-        self._enqueue(batch, letter, origin, finished.set, result, timeout)
+        self._enqueue([(batch, letter, origin)], finished.set, result, timeout)
         self.metrics.messages.labels("http", "rejected" if result.error else "accepted").inc()
         if not finished.wait(timeout=max(timeout, 30.0)):
             raise IngestBusy("storing took too long; the data may still be written, retry is safe")
@@ -232,17 +234,26 @@ class IngestService:
         payload: bytes,
         on_stored: Callable[[], None],
     ) -> None:
-        """Queue an MQTT message already parsed and validated (here, or by a receiver process)."""
-        (self._mqtt_accepted if readings else self._mqtt_rejected).inc()
-        origin: Origin = ("mqtt", tenant_id, device_id, topic, payload)
-        batch = DeviceBatch(device_id, retention_days, timezone, readings) if readings else None
-        self._enqueue(batch, letter, origin, on_stored, None, None)
+        """Queue an MQTT message already parsed and validated."""
+        message = mqtt_message(tenant_id, device_id, retention_days, timezone, readings, letter, topic, payload)
+        self.submit_bundle([message], on_stored)
+
+    def submit_bundle(self, messages: list[Message], on_stored: Callable[[], None]) -> None:
+        """Queue MQTT messages (:func:`mqtt_message`, :func:`rejected_message`), acknowledged together once all
+        are committed.
+
+        One queue entry, one budget reservation and one callback for many messages: what a receiver sends
+        in one pipe message arrives here together anyway, and the writer commits it in one transaction.
+        """
+        accepted = sum(1 for batch, _, _ in messages if batch is not None)
+        if accepted:
+            self._mqtt_accepted.inc(accepted)
+        if accepted < len(messages):
+            self._mqtt_rejected.inc(len(messages) - accepted)
+        self._enqueue(messages, on_stored, None, None)
 
     def reject_mqtt(self, topic: str, payload: bytes, reason: str, on_stored: Callable[[], None] | None = None) -> None:
-        letter = DeadLetter("mqtt", reason, now_ms(), None, None, topic, payload)
-        self._mqtt_rejected.inc()
-        self.budget.acquire(1)
-        self._queue.put(_Pending(None, letter, 1, on_stored or _nothing, None, ("mqtt", None, None, topic, payload)))
+        self.submit_bundle([rejected_message(topic, payload, reason)], on_stored or _nothing)
 
     # --- the writer ---------------------------------------------------------------------------------------
 
@@ -313,9 +324,12 @@ class IngestService:
                 return
 
     def _write(self, batch: list[_Pending]) -> None:
+        self._write_messages([message for item in batch for message in item.messages])
+
+    def _write_messages(self, messages: list[Message]) -> None:
         started = time.perf_counter()
-        devices = [item.device for item in batch if item.device is not None]
-        letters = [item.letter for item in batch if item.letter is not None]
+        devices = [device for device, _, _ in messages if device is not None]
+        letters = [letter for _, letter, _ in messages if letter is not None]
         with self.engine.begin() as conn:
             stored = self.store.write(conn, devices)
             self.store.write_dead_letters(conn, letters)
@@ -331,19 +345,44 @@ class IngestService:
 
     def _write_one_by_one(self, batch: list[_Pending]) -> None:
         for item in batch:
-            try:
-                self._write([item])
-            except DBAPIError as exc:
-                reason = f"could not be stored: {exc.orig}"
-                if item.result is not None:
-                    item.result.error = reason
-                source, tenant_id, device_id, topic, payload = item.origin
-                letter = DeadLetter(source, reason, now_ms(), tenant_id, device_id, topic, payload)
+            for message in item.messages:
                 try:
-                    with self.engine.begin() as conn:
-                        self.store.write_dead_letters(conn, [letter])
-                except DBAPIError:
-                    log.exception("could not record the dead letter of a message from %s", letter.source)
+                    self._write_messages([message])
+                except DBAPIError as exc:
+                    reason = f"could not be stored: {exc.orig}"
+                    if item.result is not None:
+                        item.result.error = reason
+                    source, tenant_id, device_id, topic, payload = message[2]
+                    letter = DeadLetter(source, reason, now_ms(), tenant_id, device_id, topic, payload)
+                    try:
+                        with self.engine.begin() as conn:
+                            self.store.write_dead_letters(conn, [letter])
+                    except DBAPIError:
+                        log.exception("could not record the dead letter of a message from %s", letter.source)
+
+
+def mqtt_message(
+    tenant_id: str,
+    device_id: int,
+    retention_days: int,
+    timezone: str,
+    readings: list[Reading],
+    letter: DeadLetter | None,
+    topic: str,
+    payload: bytes,
+) -> Message:
+    """An MQTT message parsed and validated (here or by a receiver process), as the writer queues it."""
+    batch = DeviceBatch(device_id, retention_days, timezone, readings) if readings else None
+    return batch, letter, ("mqtt", tenant_id, device_id, topic, payload)
+
+
+def rejected_message(topic: str, payload: bytes, reason: str) -> Message:
+    """An MQTT message refused before parsing (unknown device, bad topic): its dead letter only."""
+    return (
+        None,
+        DeadLetter("mqtt", reason, now_ms(), None, None, topic, payload),
+        ("mqtt", None, None, topic, payload),
+    )
 
 
 def _is_transient(exc: DBAPIError) -> bool:

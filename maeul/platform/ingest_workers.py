@@ -31,7 +31,7 @@ import maeul
 from maeul.adapters.mqtt.subscriber import MqttStartError
 from maeul.core.readings import Reading
 from maeul.platform import ingest_receiver as rx
-from maeul.platform.ingest import IngestService
+from maeul.platform.ingest import IngestService, Message, mqtt_message, rejected_message
 from maeul.platform.settings import Settings
 
 log = logging.getLogger("maeul.ingest.workers")
@@ -74,7 +74,8 @@ class _Receiver:
         self.index = index
         self.client_id = rx.client_id_for(workers.settings.mqtt_client_id, index)
         self.conn, self.process = _spawn(workers.settings, index)
-        self.outbox: queue.SimpleQueue[int | tuple[Any, ...] | None] = queue.SimpleQueue()
+        # Committed tokens (a bundle's list) and commands for the receiver, in order.
+        self.outbox: queue.SimpleQueue[list[int] | tuple[Any, ...] | None] = queue.SimpleQueue()
         self.subscribed = False
         self.failed: str | None = None
         self.acked = 0
@@ -88,33 +89,42 @@ class _Receiver:
 
     def _read(self) -> None:
         ingest = self._workers.ingest
-        submit, reject, ack = ingest.submit_prepared, ingest.reject_mqtt, self.outbox.put
         try:
             while True:
                 try:
                     records = self.conn.recv()
                 except (EOFError, OSError):
                     return
-                for record in records:
-                    kind = record[0]
-                    try:
-                        if kind == rx.MESSAGE:
-                            _, token, tenant_id, device_id, days, timezone, values, letter, topic, payload = record
-                            readings = [Reading(*values[i : i + 3]) for i in range(0, len(values), 3)]
-                            done = partial(ack, token)
-                            submit(tenant_id, device_id, days, timezone, readings, letter, topic, payload, done)
-                        elif kind == rx.REJECT:
-                            _, token, topic, payload, reason = record
-                            reject(topic, payload, reason, partial(ack, token) if token else None)
-                        elif kind == rx.SUBSCRIBED:
-                            self._workers._set_state(self, subscribed=bool(record[1]))
-                        elif kind == rx.FAILED:
-                            self._workers._set_state(self, failed=str(record[1]))
-                    except Exception:  # left unacknowledged: redelivered after the receiver reconnects
-                        log.exception("receiver %s: could not queue a message", self.client_id)
+                try:
+                    self._submit(ingest, records)
+                except Exception:  # left unacknowledged: redelivered after the receiver reconnects
+                    log.exception("receiver %s: could not queue %d records", self.client_id, len(records))
         finally:
             self.outbox.put(_CLOSE)
             self._workers._set_state(self, subscribed=False)
+
+    def _submit(self, ingest: IngestService, records: list[tuple[Any, ...]]) -> None:
+        """Queue the messages of one pipe message as one bundle, acknowledged together after their commit."""
+        messages: list[Message] = []
+        tokens: list[int] = []
+        for record in records:
+            kind = record[0]
+            if kind == rx.MESSAGE:
+                _, token, tenant_id, device_id, days, timezone, values, letter, topic, payload = record
+                readings = [Reading(*values[i : i + 3]) for i in range(0, len(values), 3)]
+                messages.append(mqtt_message(tenant_id, device_id, days, timezone, readings, letter, topic, payload))
+                tokens.append(token)
+            elif kind == rx.REJECT:
+                _, token, topic, payload, reason = record
+                messages.append(rejected_message(topic, payload, reason))
+                if token:
+                    tokens.append(token)
+            elif kind == rx.SUBSCRIBED:
+                self._workers._set_state(self, subscribed=bool(record[1]))
+            elif kind == rx.FAILED:
+                self._workers._set_state(self, failed=str(record[1]))
+        if messages:
+            ingest.submit_bundle(messages, partial(self.outbox.put, tokens))
 
     # -- writer → receiver ----------------------------------------------------------------------------------
 
@@ -131,8 +141,8 @@ class _Receiver:
             tokens: list[int] = []
             closing = False
             for item in items:
-                if isinstance(item, int):
-                    tokens.append(item)
+                if isinstance(item, list):
+                    tokens += item
                     continue
                 if tokens and not broken:
                     broken = not self._try_send(send, (rx.ACKS, tokens))

@@ -14,7 +14,9 @@ from sqlalchemy.exc import DBAPIError
 from maeul.adapters.sql import accounts, devices
 from maeul.adapters.sql.tables import dead_letters, telemetry
 from maeul.adapters.sql.telemetry_store import DeviceBatch
+from maeul.core.readings import Reading
 from maeul.platform.app import Platform
+from maeul.platform.ingest import rejected_message
 from maeul.platform.settings import load_settings
 
 TENANT = "namyangju"
@@ -68,6 +70,33 @@ def test_a_message_that_cannot_be_stored_becomes_a_dead_letter_and_the_rest_is_s
     assert letter["reason"] == "could not be stored: poisoned row"
     assert (letter["source"], letter["tenant_id"], letter["device_id"]) == ("mqtt", TENANT, bad)
     assert letter["topic"] == f"maeul/{TENANT}/{bad}/telemetry" and letter["payload"] == PAYLOAD.decode()
+
+
+def test_a_bundle_is_acknowledged_once_after_its_good_messages_and_dead_letters_are_stored(
+    platform: tuple[Platform, int, int],
+) -> None:
+    """A receiver's bundle: the poisoned message becomes a dead letter, the others are stored, one acknowledgement."""
+    instance, good, bad = platform
+    acked: list[str] = []
+    messages = []
+    for device_id, value in ((good, 1.0), (bad, 2.0), (good, 3.0)):
+        topic = f"maeul/{TENANT}/{device_id}/telemetry"
+        readings = [Reading("t", 1763856000000 + int(value), value)]
+        origin = ("mqtt", TENANT, device_id, topic, PAYLOAD)
+        messages.append((DeviceBatch(device_id, 365, "Asia/Seoul", readings), None, origin))
+    messages.append(rejected_message("maeul/x/telemetry", b"{}", "no such topic"))
+    instance.ingest.submit_bundle(messages, lambda: acked.append("bundle"))
+    instance.ingest.start()
+    instance.ingest.stop()
+    assert acked == ["bundle"]
+    with instance.engine.connect() as conn:
+        stored = conn.execute(select(telemetry.c.device_id, telemetry.c.value_num).order_by(telemetry.c.ts)).all()
+        letters = conn.execute(select(dead_letters.c.device_id, dead_letters.c.reason)).all()
+    assert [tuple(row) for row in stored] == [(good, 1.0), (good, 3.0)]
+    assert sorted(letters, key=str) == sorted(
+        [(bad, "could not be stored: poisoned row"), (None, "no such topic")], key=str
+    )
+    assert instance.ingest.budget.used == 0
 
 
 def test_an_http_message_that_cannot_be_stored_reports_why(platform: tuple[Platform, int, int]) -> None:
