@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy import Engine
 
 from maeul.adapters.sql.partitions import PartitionManager
 from maeul.adapters.sql.retention import apply_retention
 from maeul.platform.clock import now_ms
+from maeul.platform.periodic import Periodic
 
 log = logging.getLogger("maeul.maintenance")
 
@@ -21,8 +21,7 @@ class Maintenance:
         self.engine = engine
         self.partitions = partitions
         self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("maeul-maintenance", self.run_once, interval_s, first_delay_s=10.0, log=log)
 
     def run_once(self) -> int:
         removed = apply_retention(self.engine, self.partitions, now_ms())
@@ -30,24 +29,8 @@ class Maintenance:
             log.info("retention removed %d expired %s", removed, "partitions" if self.partitions else "rows")
         return removed
 
-    def _loop(self) -> None:
-        if self._stop.wait(10.0):
-            return
-        while True:
-            try:
-                self.run_once()
-            except Exception:  # housekeeping must never take the platform down; it retries next time
-                log.exception("maintenance failed; retrying in %.0f s", self.interval_s)
-            if self._stop.wait(self.interval_s):
-                return
-
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="maeul-maintenance", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._periodic.stop()
