@@ -12,10 +12,13 @@ from maeul.adapters.sql.engine import is_postgres, make_engine
 from maeul.adapters.sql.migrate import upgrade
 from maeul.adapters.sql.partitions import PartitionManager
 from maeul.adapters.sql.telemetry_store import TelemetryStore
+from maeul.adapters.sql.wal_checkpointer import INTERVAL_S as WAL_CHECKPOINT_INTERVAL_S
+from maeul.adapters.sql.wal_checkpointer import WalCheckpointer
 from maeul.platform.ingest import IngestService
 from maeul.platform.maintenance import Maintenance
 from maeul.platform.metrics import Metrics
 from maeul.platform.notify import NotifyOptions, NotifyService
+from maeul.platform.periodic import Periodic
 from maeul.platform.rule_runner import RuleRunner
 from maeul.platform.settings import Settings
 from maeul.services.registry import select_services
@@ -39,6 +42,7 @@ class Platform:
     alarm_listeners: list[AlarmListener] = field(default_factory=list)
     rule_runner: RuleRunner | None = None
     services: tuple[Service, ...] = ()
+    checkpoints: Periodic | None = None  # SQLite files: WAL checkpoints off the writers' commits
 
     @classmethod
     def create(cls, settings: Settings, *, migrate: bool = True) -> Platform:
@@ -68,14 +72,21 @@ class Platform:
             services=services,
         )
         platform.alarm_listeners.append(notify.listener)
-        platform.rule_runner = RuleRunner(engine, platform.alarm_listeners, tick_s=settings.rules_tick_s)
+        platform.rule_runner = RuleRunner(
+            engine, platform.alarm_listeners, tick_s=settings.rules_tick_s, cache_states=settings.rules_state_cache
+        )
         ingest.after_commit.append(platform.rule_runner.submit)
+        if WalCheckpointer.applies_to(engine):
+            checkpoint = WalCheckpointer(engine).checkpoint
+            platform.checkpoints = Periodic("maeul-wal-checkpoint", checkpoint, WAL_CHECKPOINT_INTERVAL_S)
         return platform
 
     def start(self, *, mqtt: bool = True) -> None:
         """Start the writer, then (if a broker is configured) the MQTT subscriber."""
         if self.started:
             return
+        if self.checkpoints is not None:
+            self.checkpoints.start()
         if self.rule_runner is not None:
             self.rule_runner.start()
         self.ingest.start()
@@ -143,5 +154,7 @@ class Platform:
             self.notify.stop()
         if self.maintenance is not None:
             self.maintenance.stop()
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
         self.engine.dispose()
         self.started = False

@@ -34,6 +34,7 @@ from maeul.core.rules import (
     step_all,
 )
 from maeul.platform.clock import now_ms
+from maeul.platform.rule_state_cache import DEFAULT_LIMIT, RuleStateCache
 
 log = logging.getLogger("maeul.rules")
 CACHE_SECONDS = 30.0
@@ -76,7 +77,13 @@ class RuleRunner:
     """Owns the rule thread (ingest order) and the tick thread; both write alarms through the listeners."""
 
     def __init__(
-        self, engine: Engine, listeners: Sequence[Any], *, tick_s: float = 15.0, clock: Callable[[], int] = now_ms
+        self,
+        engine: Engine,
+        listeners: Sequence[Any],
+        *,
+        tick_s: float = 15.0,
+        clock: Callable[[], int] = now_ms,
+        cache_states: bool = True,
     ) -> None:
         self.engine = engine
         self.listeners = listeners
@@ -88,6 +95,9 @@ class RuleRunner:
         self._ruled_profiles: tuple[float, set[int]] = (0.0, set())
         self._lock = threading.Lock()
         self._device_locks: dict[int, threading.Lock] = {}
+        # What this runner last committed to rule_states; with cache_states off (several nodes share the
+        # database) nothing is kept and every evaluation reads the states.
+        self.states = RuleStateCache(DEFAULT_LIMIT if cache_states else 0)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.evaluated_readings = 0  # readings the rule thread has taken through (benchmarks pace on it)
@@ -120,6 +130,10 @@ class RuleRunner:
             else:
                 self._cache.pop(device_id, None)
                 self._profile_of.pop(device_id, None)
+        if device_id is None:
+            self.states.clear()
+        else:
+            self.states.drop([device_id])
 
     # --- on ingest ----------------------------------------------------------------------------------------
 
@@ -204,8 +218,7 @@ class RuleRunner:
         with contextlib.ExitStack() as locks:
             for device_id, _rules, _readings in work:
                 locks.enter_context(self._device_lock(device_id))
-            with self.engine.connect() as conn:
-                states = rule_repo.load_states_many(conn, [w[0] for w in work])
+            states = self.states.get_many([w[0] for w in work], self._load_states)
             changed: dict[int, dict[str, RuleState]] = {}
             stepped: list[tuple[str, int, list[Transition]]] = []
             for device_id, device_rules, event in work:
@@ -217,15 +230,25 @@ class RuleRunner:
                     continue
                 changed[device_id] = {k: v for k, v in new_states.items() if old.get(k) != v}
                 stepped.append((device_rules.tenant_id, device_id, shared_alarms(device_rules.rules, old, transitions)))
-            with self.engine.begin() as conn:
-                for tenant_id, device_id, transitions in stepped:
-                    self._apply(conn, tenant_id, device_id, transitions)
-                    count += len(transitions)
-                rule_repo.save_states_many(conn, changed)
+            try:
+                with self.engine.begin() as conn:
+                    for tenant_id, device_id, transitions in stepped:
+                        self._apply(conn, tenant_id, device_id, transitions)
+                        count += len(transitions)
+                    rule_repo.save_states_many(conn, changed)
+            except BaseException:
+                self.states.drop(changed)  # rolled back: read them again next time
+                raise
+            self.states.put_many({d: {**states.get(d, {}), **new} for d, new in changed.items() if new})
         return count
+
+    def _load_states(self, device_ids: list[int]) -> dict[int, dict[str, RuleState]]:
+        with self.engine.connect() as conn:
+            return rule_repo.load_states_many(conn, device_ids)
 
     def _step_device(self, device_id: int, device_rules: DeviceRules, event: list[Reading] | Tick) -> int:
         with self._device_lock(device_id):
+            self.states.drop([device_id])  # this path follows a failure: read the states from the database
             with self.engine.connect() as conn:
                 states = rule_repo.load_states(conn, device_id)
             new_states, transitions = step_all(device_rules.rules, states, event, self.clock())

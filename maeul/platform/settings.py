@@ -58,6 +58,11 @@ class Settings(BaseModel):
     )
     session_hours: int = Field(default=12, ge=1)
     rules_tick_s: float = Field(default=15.0, gt=0, description="How often time-based rules are evaluated.")
+    rules_state_cache: bool = Field(
+        default=True,
+        description="Keep rule states in memory between evaluations (one Maeul node per database); "
+        "false when several nodes share one PostgreSQL database, so that each reads what the others wrote.",
+    )
     notify_retry_base_s: float = Field(
         default=5.0, gt=0, description="First retry delay of a failed notification; doubles each attempt."
     )

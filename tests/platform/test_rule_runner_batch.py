@@ -26,7 +26,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     e.dispose()
 
 
-def test_a_batch_of_many_devices_raises_each_alarm_once_and_keeps_each_state(engine: Engine) -> None:
+def _homes_with_a_heat_rule(engine: Engine, count: int) -> list[int]:
+    """``count`` devices of a profile whose rule raises above 30 °C and clears below 28 °C."""
     with engine.begin() as conn:
         accounts.create_tenant(conn, "namyangju", "남양주시")
         profile = devices.create_profile(conn, "namyangju", "room", [{"key": "temperature", "type": "number"}])
@@ -34,7 +35,11 @@ def test_a_batch_of_many_devices_raises_each_alarm_once_and_keeps_each_state(eng
         rules.create_rule(
             conn, "namyangju", profile["id"], name="heat", alarm_type="heat", severity="major", condition=condition
         )
-        ids = [devices.create_device(conn, "namyangju", f"home-{n}", profile="room")[0]["id"] for n in range(40)]
+        return [devices.create_device(conn, "namyangju", f"home-{n}", profile="room")[0]["id"] for n in range(count)]
+
+
+def test_a_batch_of_many_devices_raises_each_alarm_once_and_keeps_each_state(engine: Engine) -> None:
+    ids = _homes_with_a_heat_rule(engine, 40)
     runner = RuleRunner(engine, [], clock=lambda: T0 + 10_000)
     hot = set(ids[::3])
 
@@ -117,3 +122,29 @@ def test_two_rules_of_one_alarm_type_share_one_alarm_until_both_conditions_end(e
         everything = alarms.list_alarms(conn, "namyangju")
     [alarm] = everything
     assert alarm["cleared"] and alarm["start_ts"] == T0 and alarm["end_ts"] == T0 + 3000
+
+
+def test_states_are_read_once_and_a_failed_write_makes_them_read_again(engine: Engine) -> None:
+    """The runner keeps what it committed (one read per device); a write that fails leaves nothing stale behind,
+    and a new runner (a restart) carries on from the database."""
+    ids = _homes_with_a_heat_rule(engine, 5)
+    runner = RuleRunner(engine, [], clock=lambda: T0 + 60_000)
+
+    def batch(offset: int, value: float) -> list[DeviceBatch]:
+        return [DeviceBatch(d, 365, "Asia/Seoul", [Reading("temperature", T0 + offset, value)]) for d in ids]
+
+    assert runner.evaluate_batches(batch(0, 20.0)) == 0
+    assert runner.evaluate_batches(batch(1, 20.0)) == 0
+    assert (runner.states.hits, runner.states.misses) == (5, 5), "read once, then kept"
+
+    def failing_apply(*_args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    runner._apply = failing_apply  # type: ignore[method-assign]
+    runner.evaluate_batches(batch(2, 35.0))  # every device fails, in bulk and then one by one
+    assert len(runner.states) == 0, "nothing of a rolled-back write is kept"
+    del runner._apply
+    assert runner.evaluate_batches(batch(3, 35.0)) == 5, "read again from the database: still below, so raised"
+    restarted = RuleRunner(engine, [], clock=lambda: T0 + 60_000)
+    assert restarted.evaluate_batches(batch(4, 36.0)) == 0, "a new runner reads the committed states: still open"
+    assert restarted.evaluate_batches(batch(5, 20.0)) == 5
