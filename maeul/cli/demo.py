@@ -51,6 +51,7 @@ def demo(
 
     from maeul.adapters.http.app import create_app
     from maeul.cli.demo_feed import DemoFeeder
+    from maeul.platform.gc_tuning import tune_for_ingest
 
     settings = settings_or_exit(host=host, port=port)
     configure_logging(settings.log_level, json=False)
@@ -64,6 +65,7 @@ def demo(
         thread = threading.Thread(target=feeder.run, name="maeul-demo-feeder", daemon=True)
         thread.start()
         _banner(state, settings.host, settings.port, notes)
+        tune_for_ingest()  # as ``maeul serve`` does: start-up is over
         uvicorn.run(
             create_app(platform, manage_lifecycle=False), host=settings.host, port=settings.port, log_level="warning"
         )

@@ -6,13 +6,16 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from maeul.adapters.sql.alarm_tables import entities, entity_devices, rule_overrides, rule_states, rules
 from maeul.adapters.sql.devices import get_device, get_profile
 from maeul.adapters.sql.errors import Invalid, NotFound
 from maeul.adapters.sql.ids import inserted_id
+from maeul.adapters.sql.raw_cursor import raw_cursor
+from maeul.adapters.sql.sqlite_multirow import execute_padded
 from maeul.adapters.sql.tables import devices
 from maeul.core.rules import Rule, RuleSpecError, RuleState, merge_patch, parse_rule, resolve
 from maeul.platform.clock import now_ms
@@ -381,8 +384,19 @@ def save_states(conn: Connection, device_id: int, states: dict[str, RuleState]) 
 
 
 def save_states_many(conn: Connection, states: dict[int, dict[str, RuleState]]) -> None:
-    """Upsert the states of many devices in one statement (executemany)."""
+    """Upsert the states of many devices: on SQLite in a few multi-row statements (see
+    :mod:`maeul.adapters.sql.sqlite_multirow`), on PostgreSQL as one pipelined ``executemany``."""
     now = now_ms()
+    if conn.dialect.name == "sqlite":
+        rows = [
+            (int(rule_id), device_id, orjson.dumps(state.to_json()).decode(), now)
+            for device_id, device_states in states.items()
+            for rule_id, state in device_states.items()
+        ]
+        if rows:
+            with raw_cursor(conn, "save rule states") as cursor:
+                execute_padded(cursor, _SQLITE_SAVE_STATES, rows, 4)
+        return
     values = [
         {"rule_id": int(rule_id), "device_id": device_id, "state": state.to_json(), "updated_at": now}
         for device_id, device_states in states.items()
@@ -390,10 +404,16 @@ def save_states_many(conn: Connection, states: dict[int, dict[str, RuleState]]) 
     ]
     if not values:
         return
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = dialect_insert(rule_states)
+    stmt = postgresql.insert(rule_states)
     stmt = stmt.on_conflict_do_update(
         index_elements=[rule_states.c.rule_id, rule_states.c.device_id],
         set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
     )
     conn.execute(stmt, values)
+
+
+# A repeated row (padding) sets the same values again.
+_SQLITE_SAVE_STATES = (
+    "INSERT INTO rule_states (rule_id, device_id, state, updated_at) VALUES {values} "
+    "ON CONFLICT (rule_id, device_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+)

@@ -1,6 +1,6 @@
 """Dialect-specific bulk SQL for the telemetry hot path, run on the DBAPI cursor of the open transaction.
 
-SQLite: the batch staged in a temporary table, then one ``INSERT ... SELECT`` per table (see
+SQLite: the batch staged in a temporary table, then one statement whose trigger writes every table (see
 :class:`SqliteBulk`).
 PostgreSQL: the whole batch in one statement over ``unnest``-ed arrays (passed as array literals); the
 server derives latest values and rollups from the rows it inserted (see :class:`PostgresBulk`).
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from functools import lru_cache
-from itertools import chain
+from contextlib import suppress
 from typing import Any
+
+from maeul.adapters.sql.sqlite_multirow import execute_padded
 
 # A row as staged on SQLite: device_id, key, ts, value_num, value_str, retention_days, zone offset (ms).
 StagedRow = tuple[int, str, int, float | None, str | None, int, int]
@@ -35,18 +36,23 @@ def _rollup_statements(template: str) -> tuple[str, ...]:
 
 
 class SqliteBulk:
-    """The batch is staged in a temporary table, then each table is written by one ``INSERT ... SELECT``.
+    """The batch is staged in a temporary table, then one statement writes every table (through a trigger).
 
     SQLite does the work (duplicate checks, newest value per key, rollup aggregation) in C, with the
-    interpreter lock released, instead of Python building rows for each statement: the MQTT thread keeps
-    the lock for itself meanwhile. Staging uses multi-row statements of up to 256 rows (a few hundred rows
-    per ``sqlite3_step`` rather than one: each step releases the interpreter lock and must take it back).
+    interpreter lock released, instead of Python building rows for each statement. Each statement releases
+    the lock and must take it back, and while other threads run Python that wait can last a whole switch
+    interval (5 ms): so a batch takes as few statements as it can. Staging uses multi-row statements of up to
+    1,024 rows, the last one padded to a power of two with repeats of its last row (the stage keeps the first
+    of equal keys), so that a few statement shapes cover every batch size. Then one ``INSERT`` into a
+    temporary command table fires :data:`FLUSH_TRIGGER`, whose body inserts the raw rows, upserts the latest
+    values, folds the three rollups from the stage and empties it: a batch of up to 1,024 rows takes two
+    statements and the commit.
 
-    New rows: the staging table's key drops repeats inside the batch (the first wins, as in the raw table);
-    the rows are then inserted inside a savepoint, and if the database inserted every one (the normal case,
-    no redelivery) they are all new. Otherwise the savepoint is rolled back, the staged rows already stored
-    are deleted from the stage, and the rest inserted. Latest values and rollups are computed from the stage,
-    that is from the new rows only: a redelivered reading is never counted twice.
+    New rows: the stage's key drops repeats inside the batch (the first wins, as in the raw table). The flush
+    inserts the raw rows without ``ON CONFLICT``, so if one of them is already stored (a redelivery) the whole
+    statement, trigger and all, is undone and raises; then the stored rows are deleted from the stage and the
+    flush runs again. Latest values and rollups come from the stage, that is from the new rows only: a
+    redelivered reading is never counted twice.
     """
 
     STAGE = "temp.maeul_telemetry_stage"
@@ -55,134 +61,75 @@ class SqliteBulk:
         "ts INTEGER NOT NULL, value_num REAL, value_str TEXT, retention_days INTEGER NOT NULL, "
         "offset_ms INTEGER NOT NULL, PRIMARY KEY (device_id, key, ts)) WITHOUT ROWID"
     )
+    CREATE_COMMAND = "CREATE TEMP TABLE IF NOT EXISTS maeul_telemetry_flush (go INTEGER)"
     STAGE_MANY = (
         f"INSERT INTO {STAGE} (device_id, key, ts, value_num, value_str, retention_days, offset_ms) "
         "VALUES {values} ON CONFLICT DO NOTHING"
-    )
-    INSERT = (
-        "INSERT INTO telemetry (device_id, key, ts, value_num, value_str, retention_days) "
-        f"SELECT device_id, key, ts, value_num, value_str, retention_days FROM {STAGE} WHERE true "
-        "ON CONFLICT DO NOTHING"
     )
     FORGET_STORED = (
         f"DELETE FROM {STAGE} WHERE EXISTS (SELECT 1 FROM main.telemetry t WHERE "
         "t.device_id = maeul_telemetry_stage.device_id AND t.key = maeul_telemetry_stage.key "
         "AND t.ts = maeul_telemetry_stage.ts)"
     )
+    # Statements of the trigger body: names there cannot be schema-qualified (SQLite resolves the stage in
+    # temp, the rest in main).
+    INSERT = (
+        "INSERT INTO telemetry (device_id, key, ts, value_num, value_str, retention_days) "
+        "SELECT device_id, key, ts, value_num, value_str, retention_days FROM maeul_telemetry_stage"
+    )
     # SQLite's documented bare-column rule: with max(ts), value_num and value_str come from the newest row.
     LATEST = (
         "INSERT INTO latest_values (device_id, key, ts, value_num, value_str) "
-        f"SELECT device_id, key, max(ts), value_num, value_str FROM {STAGE} WHERE true GROUP BY device_id, key "
+        "SELECT device_id, key, max(ts), value_num, value_str FROM maeul_telemetry_stage WHERE true "
+        "GROUP BY device_id, key "
         "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num, "
         "value_str = excluded.value_str WHERE excluded.ts >= latest_values.ts"
     )
     ROLLUP = (
         "INSERT INTO {table} (device_id, key, bucket, count, min, max, sum) "
         "SELECT device_id, key, {bucket} AS b, count(*), min(value_num), max(value_num), sum(value_num) "
-        f"FROM {STAGE} WHERE value_num IS NOT NULL GROUP BY device_id, key, b "
+        "FROM maeul_telemetry_stage WHERE value_num IS NOT NULL GROUP BY device_id, key, b "
         "ON CONFLICT (device_id, key, bucket) DO UPDATE SET count = {table}.count + excluded.count, "
         "min = min({table}.min, excluded.min), max = max({table}.max, excluded.max), "
         "sum = {table}.sum + excluded.sum"
     )
     ROLLUPS = _rollup_statements(ROLLUP)
+    EMPTY_STAGE = "DELETE FROM maeul_telemetry_stage"
+    FLUSH_TRIGGER = (
+        "CREATE TEMP TRIGGER IF NOT EXISTS maeul_telemetry_flush_stage AFTER INSERT ON maeul_telemetry_flush "
+        "BEGIN " + "; ".join((INSERT, LATEST, *ROLLUPS, EMPTY_STAGE, "DELETE FROM maeul_telemetry_flush")) + "; END"
+    )
+    FLUSH = "INSERT INTO temp.maeul_telemetry_flush (go) VALUES (1)"
     CLEAR = f"DELETE FROM {STAGE}"
-    SAVEPOINT = "maeul_telemetry_bulk"
 
     @classmethod
     def prepare(cls, cursor: Any) -> bool:
-        """Create the connection's staging table (in memory) if missing. True if that is now permanent;
-        False if it was created inside a transaction, which may still roll it back (ask again next time)."""
-        if cursor.connection.in_transaction:
-            cursor.execute(cls.CREATE)
-            return False
-        cursor.execute("PRAGMA temp_store = MEMORY")  # refused inside a transaction
-        cursor.execute(cls.CREATE)
-        return True
+        """Create the connection's staging table, command table and trigger (in memory) if missing. True if
+        that is now permanent; False if created inside a transaction, which may still roll it back."""
+        in_transaction = cursor.connection.in_transaction
+        if not in_transaction:
+            cursor.execute("PRAGMA temp_store = MEMORY")  # refused inside a transaction
+        for sql in (cls.CREATE, cls.CREATE_COMMAND, cls.FLUSH_TRIGGER):
+            cursor.execute(sql)
+        return not in_transaction
 
     def write(self, cursor: Any, rows: Sequence[StagedRow]) -> int:
         """Store the rows (device_id, key, ts, value_num, value_str, retention_days, offset_ms); returns how
         many were new, after maintaining latest values and rollups from those."""
         execute = cursor.execute
-        execute(self.CLEAR)  # empty unless an earlier write failed half-way
-        staged = _execute_chunked(cursor, self.STAGE_MANY, rows, 7)
-        if _open_transaction(cursor):
-            execute(f"SAVEPOINT {self.SAVEPOINT}")
-            execute(self.INSERT)
-            inserted = cursor.rowcount
-            if inserted != staged:  # some rows were already stored (a redelivery)
-                execute(f"ROLLBACK TO {self.SAVEPOINT}")
+        try:
+            staged = execute_padded(cursor, self.STAGE_MANY, rows, 7)
+            try:
+                execute(self.FLUSH)  # empties the stage too
+            except sqlite3.IntegrityError:  # some rows were already stored (a redelivery): undone; leave them out
                 execute(self.FORGET_STORED)
                 staged -= cursor.rowcount
-                execute(self.INSERT)
-                inserted = cursor.rowcount
-            execute(f"RELEASE {self.SAVEPOINT}")
-        else:  # autocommit: no savepoint can span the statements
-            execute(self.FORGET_STORED)
-            execute(self.INSERT)
-            inserted = cursor.rowcount
-        if inserted:
-            execute(self.LATEST)
-            for sql in self.ROLLUPS:
-                execute(sql)
-        execute(self.CLEAR)
-        return int(inserted)
-
-
-_LEGACY = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", -1)
-MAX_CHUNK_ROWS = 256  # rows per multi-row statement (a power of two; see _chunk_sizes)
-
-
-def _open_transaction(cursor: Any) -> bool:
-    """Make sure a transaction is open (what the sqlite3 module would do before the first INSERT).
-
-    False if the connection is in autocommit mode: then no savepoint can span the batch.
-    """
-    conn = cursor.connection
-    if conn.in_transaction:
-        return True
-    if getattr(conn, "autocommit", _LEGACY) != _LEGACY or conn.isolation_level is None:
-        return False
-    cursor.execute(f"BEGIN {conn.isolation_level}")
-    return True
-
-
-def _chunk_sizes(total: int, largest: int) -> list[int]:
-    """``total`` as chunks of ``largest`` rows, the rest in powers of two: few statement shapes, all cached."""
-    sizes = [largest] * (total // largest)
-    rest = total % largest
-    size = largest
-    while rest:
-        size //= 2
-        if rest >= size:
-            sizes.append(size)
-            rest -= size
-    return sizes
-
-
-@lru_cache(maxsize=256)
-def _multi_row_sql(template: str, width: int, rows: int) -> str:
-    one = "(" + ", ".join("?" * width) + ")"
-    return template.replace("{values}", ", ".join([one] * rows))
-
-
-def _execute_chunked(cursor: Any, template: str, rows: Sequence[Sequence[Any]], width: int) -> int:
-    """Run ``template`` over ``rows`` in multi-row statements; returns the rows changed (``rowcount``)."""
-    if not rows:
-        return 0
-    limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width
-    largest = MAX_CHUNK_ROWS
-    while largest > limit:
-        largest //= 2
-    changed = 0
-    start = 0
-    execute = cursor.execute
-    for size in _chunk_sizes(len(rows), largest):
-        end = start + size
-        params = list(chain.from_iterable(rows[start:end]))
-        execute(_multi_row_sql(template, width, size), params)
-        changed += cursor.rowcount
-        start = end
-    return changed
+                execute(self.FLUSH)
+            return staged
+        except BaseException:
+            with suppress(sqlite3.Error):  # nothing staged survives into the next batch of this connection
+                execute(self.CLEAR)
+            raise
 
 
 _POSTGRES_ROLLUP = (

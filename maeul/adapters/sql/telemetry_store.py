@@ -15,8 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert
-from sqlalchemy.exc import DBAPIError
 
+from maeul.adapters.sql.raw_cursor import raw_cursor
 from maeul.adapters.sql.tables import dead_letters
 from maeul.adapters.sql.telemetry_sql import PostgresBulk, SqliteBulk, StagedRow
 from maeul.core.readings import Reading
@@ -67,18 +67,10 @@ class TelemetryStore:
 
     def write(self, conn: Connection, batches: Iterable[DeviceBatch]) -> int:
         """Store the readings; returns how many raw rows were new (duplicates are skipped silently)."""
-        dbapi_error = conn.dialect.loaded_dbapi.Error
-        postgres = conn.dialect.name == "postgresql"
-        try:
-            cursor = conn.connection.cursor()
-            try:
-                return self._write_postgres(cursor, batches) if postgres else self._write_sqlite(conn, cursor, batches)
-            finally:
-                cursor.close()
-        except dbapi_error as exc:
-            # The raw cursor bypasses SQLAlchemy: wrap its errors as SQLAlchemy does, so that callers
-            # (the ingest writer) can tell transient from permanent failures instead of dying on them.
-            raise DBAPIError.instance("telemetry bulk write", None, exc, dbapi_error) from exc
+        with raw_cursor(conn, "telemetry bulk write") as cursor:
+            if conn.dialect.name == "postgresql":
+                return self._write_postgres(cursor, batches)
+            return self._write_sqlite(conn, cursor, batches)
 
     def _write_sqlite(self, conn: Connection, cursor: Any, batches: Iterable[DeviceBatch]) -> int:
         batches = list(batches)
