@@ -93,7 +93,8 @@ def load_publishers(
     after_ms: int = 0,
 ) -> PublisherGroup:
     """Publisher processes sending the workload's messages for ``device_ids`` through the benchmark's broker: at
-    ``rate`` messages/s, or closed loop (``rate`` None) with at most ``window`` unacknowledged (1,000 at most); every stamp later than ``after_ms``."""
+    ``rate`` messages/s, or closed loop (``rate`` None) with at most ``window`` unacknowledged (1,000 at most);
+    every stamp later than ``after_ms``."""
     return PublisherGroup(
         host=broker.host,
         port=broker.port,
