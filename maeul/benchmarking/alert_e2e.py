@@ -105,6 +105,18 @@ class AlertRun:
     duplicates: int = 0
     workers: int = 0
     cpu: dict[str, float] = field(default_factory=dict)
+    stages: dict[str, float] = field(default_factory=dict)  # means over the measured window, see STAGES
+
+
+# Inside the platform during the measured window (its Prometheus histograms): name → (metric, scale).
+STAGES = {
+    "ingest_queue_ms": ("maeul_ingest_queue_seconds", 1000.0),
+    "ingest_write_ms": ("maeul_ingest_write_seconds", 1000.0),
+    "ingest_batch_rows": ("maeul_ingest_batch_rows", 1.0),
+    "rules_lag_ms": ("maeul_rules_lag_seconds", 1000.0),
+    "rules_cycle_ms": ("maeul_rules_cycle_seconds", 1000.0),
+    "rules_cycle_readings": ("maeul_rules_cycle_readings", 1.0),
+}
 
 
 def run_alert_latency(
@@ -310,6 +322,7 @@ class _Run:
         group = self._group(rate)
         triggers = _Triggers(self.broker, self.trigger_ids)
         measured: list[tuple[int, int]] = []
+        stages0: dict[str, tuple[float, float]] = {}
         with group:
             group.start()
             meter = CpuMeter(
@@ -335,6 +348,7 @@ class _Run:
                     warm = elapsed < opts.warmup_s
                     if not warm and not measured:
                         rows0, t0 = self._stored_rows(), time.monotonic()
+                        stages0 = self._stage_sums()
                         meter.start()
                     key = triggers.publish(self.trigger_ids[n % len(self.trigger_ids)])
                     n += 1
@@ -352,10 +366,32 @@ class _Run:
             seconds = time.monotonic() - t0
             achieved = (self._stored_rows() - rows0) / opts.readings / seconds if seconds else 0.0
             cpu = meter.stop() if measured else {}
+            stages = self._stage_means(stages0) if measured else {}
             self._drain(measured)
             group.stop()
         triggers.close()
-        return self._figures(store, capacity, capacity_source, rate, achieved, seconds, measured, triggers.sent, cpu)
+        run = self._figures(store, capacity, capacity_source, rate, achieved, seconds, measured, triggers.sent, cpu)
+        run.stages = stages
+        return run
+
+    def _stage_sums(self) -> dict[str, tuple[float, float]]:
+        registry = self.platform.metrics.registry
+        return {
+            name: (
+                registry.get_sample_value(f"{metric}_sum") or 0.0,
+                registry.get_sample_value(f"{metric}_count") or 0.0,
+            )
+            for name, (metric, _scale) in STAGES.items()
+        }
+
+    def _stage_means(self, before: dict[str, tuple[float, float]]) -> dict[str, float]:
+        """Each stage's mean since ``before`` (``<name>``) and how many it covers (``<name>_n``)."""
+        out: dict[str, float] = {}
+        for name, (total, count) in self._stage_sums().items():
+            n = count - before[name][1]
+            out[name] = (total - before[name][0]) / n * STAGES[name][1] if n else 0.0
+            out[f"{name}_n"] = n
+        return out
 
     def _raised(self) -> dict[int, int]:
         """alarm id → receipt time (epoch ns) of its ``raised`` webhook."""

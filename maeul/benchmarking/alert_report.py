@@ -74,6 +74,19 @@ def lines(report: AlertReport) -> list[Line]:
                 "",
             )
         )
+        if run.stages:
+            s = run.stages
+            out.append(
+                Line(
+                    run.store,
+                    "  inside: means of ingest queue + write / rule lag (cycle)",
+                    f"{_ms(s['ingest_queue_ms'])} + {_ms(s['ingest_write_ms'])} ({s['ingest_batch_rows']:,.0f} rows) / "
+                    f"{_ms(s['rules_lag_ms'])} ({_ms(s['rules_cycle_ms'])}, {s['rules_cycle_readings']:,.0f} readings)",
+                    "",
+                    "",
+                    "",
+                )
+            )
         out.append(
             Line(
                 run.store,

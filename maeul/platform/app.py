@@ -73,7 +73,11 @@ class Platform:
         )
         platform.alarm_listeners.append(notify.listener)
         platform.rule_runner = RuleRunner(
-            engine, platform.alarm_listeners, tick_s=settings.rules_tick_s, cache_states=settings.rules_state_cache
+            engine,
+            platform.alarm_listeners,
+            tick_s=settings.rules_tick_s,
+            cache_states=settings.rules_state_cache,
+            metrics=metrics,
         )
         ingest.after_commit.append(platform.rule_runner.submit)
         if WalCheckpointer.applies_to(engine):

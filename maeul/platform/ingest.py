@@ -66,6 +66,7 @@ class _Pending:
     rows: int
     done: Callable[[], None]  # called once the messages' rows (or dead letters) are committed
     result: IngestResult | None  # what an HTTP caller reads afterwards (None for MQTT)
+    queued_at: float  # time.monotonic() when it was queued
 
 
 def _rows_of(messages: list[Message]) -> int:
@@ -189,7 +190,7 @@ class IngestService:
         rows = _rows_of(messages)
         if not self.budget.acquire(rows, timeout=timeout):
             raise IngestBusy("the write buffer is full; retry shortly")
-        self._queue.put(_Pending(messages, rows, done, result))
+        self._queue.put(_Pending(messages, rows, done, result, time.monotonic()))
 
     def submit_http(self, token: str, payload: bytes, timeout: float = 10.0) -> IngestResult | None:
         """Store a device's HTTP message and wait for the commit; None if the token is unknown."""
@@ -284,6 +285,7 @@ class IngestService:
                 break
             batch, stop = self._collect(first)
             self.metrics.queue_rows.set(self.budget.used)  # the gauge: per batch, not per message
+            self.metrics.queue_seconds.observe(time.monotonic() - first.queued_at)
             self._write_with_retry(batch)
             self.budget.release(sum(item.rows for item in batch))
             for item in batch:

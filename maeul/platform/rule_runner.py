@@ -34,6 +34,7 @@ from maeul.core.rules import (
     step_all,
 )
 from maeul.platform.clock import now_ms
+from maeul.platform.metrics import Metrics
 from maeul.platform.rule_state_cache import DEFAULT_LIMIT, RuleStateCache
 
 log = logging.getLogger("maeul.rules")
@@ -84,12 +85,15 @@ class RuleRunner:
         tick_s: float = 15.0,
         clock: Callable[[], int] = now_ms,
         cache_states: bool = True,
+        metrics: Metrics | None = None,
     ) -> None:
         self.engine = engine
         self.listeners = listeners
         self.tick_s = tick_s
         self.clock = clock
-        self._queue: queue.Queue[list[DeviceBatch] | None] = queue.Queue(maxsize=1000)
+        self.metrics = metrics
+        # Committed ingest batches with the time of their commit (time.monotonic()).
+        self._queue: queue.Queue[tuple[float, list[DeviceBatch]] | None] = queue.Queue(maxsize=1000)
         self._cache: dict[int, tuple[float, DeviceRules | None]] = {}
         self._profile_of: dict[int, int] = {}  # device → profile, loaded in bulk per batch
         self._ruled_profiles: tuple[float, set[int]] = (0.0, set())
@@ -140,7 +144,7 @@ class RuleRunner:
     def submit(self, batches: list[DeviceBatch]) -> None:
         """Called by the ingest writer after a commit; blocks briefly if the rule thread is far behind."""
         if batches and self._threads:
-            self._queue.put(batches)
+            self._queue.put((time.monotonic(), batches))
 
     def _run_batches(self) -> None:
         stopping = False
@@ -148,7 +152,8 @@ class RuleRunner:
             item = self._queue.get()
             if item is None:
                 return
-            batches = list(item)
+            committed_at, first = item
+            batches = list(first)
             # Everything committed meanwhile is evaluated together (in commit order): one transaction for all,
             # so the rule thread keeps up however many small commits the writer makes.
             while len(batches) < MAX_COALESCED:
@@ -159,12 +164,19 @@ class RuleRunner:
                 if more is None:
                     stopping = True
                     break
-                batches.extend(more)
+                batches.extend(more[1])
+            started = time.monotonic()
             try:
                 self.evaluate_batches(batches)
             except Exception:  # one bad batch must not stop rule evaluation
                 log.exception("rule evaluation failed for a batch")
-            self.evaluated_readings += sum(len(b.readings) for b in batches)
+            readings = sum(len(b.readings) for b in batches)
+            self.evaluated_readings += readings
+            if self.metrics is not None:
+                finished = time.monotonic()
+                self.metrics.rules_lag_seconds.observe(finished - committed_at)
+                self.metrics.rules_cycle_seconds.observe(finished - started)
+                self.metrics.rules_cycle_readings.observe(readings)
 
     def evaluate_batches(self, batches: list[DeviceBatch]) -> int:
         """Evaluate every device's readings in time order; returns the number of transitions."""

@@ -4,6 +4,7 @@ the others of its batch are stored, and every message is acknowledged once."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -86,9 +87,13 @@ def test_a_bundle_is_acknowledged_once_after_its_good_messages_and_dead_letters_
         messages.append((DeviceBatch(device_id, 365, "Asia/Seoul", readings), None, origin))
     messages.append(rejected_message("maeul/x/telemetry", b"{}", "no such topic"))
     instance.ingest.submit_bundle(messages, lambda: acked.append("bundle"))
+    time.sleep(0.05)  # queued a while before the writer starts
     instance.ingest.start()
     instance.ingest.stop()
     assert acked == ["bundle"]
+    waited = instance.metrics.registry.get_sample_value("maeul_ingest_queue_seconds_sum")
+    assert instance.metrics.registry.get_sample_value("maeul_ingest_queue_seconds_count") == 1
+    assert waited is not None and waited >= 0.05
     with instance.engine.connect() as conn:
         stored = conn.execute(select(telemetry.c.device_id, telemetry.c.value_num).order_by(telemetry.c.ts)).all()
         letters = conn.execute(select(dead_letters.c.device_id, dead_letters.c.reason)).all()

@@ -3,6 +3,7 @@ the same alarms as device by device, on both stores."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from maeul.adapters.sql.engine import make_engine
 from maeul.adapters.sql.migrate import upgrade
 from maeul.adapters.sql.telemetry_store import DeviceBatch
 from maeul.core.readings import Reading
+from maeul.platform.metrics import Metrics
 from maeul.platform.rule_runner import RuleRunner
 
 T0 = 1_795_000_000_000
@@ -148,3 +150,25 @@ def test_states_are_read_once_and_a_failed_write_makes_them_read_again(engine: E
     restarted = RuleRunner(engine, [], clock=lambda: T0 + 60_000)
     assert restarted.evaluate_batches(batch(4, 36.0)) == 0, "a new runner reads the committed states: still open"
     assert restarted.evaluate_batches(batch(5, 20.0)) == 5
+
+
+def test_the_rule_thread_reports_its_lag_cycles_and_readings(engine: Engine) -> None:
+    ids = _homes_with_a_heat_rule(engine, 5)
+    metrics = Metrics()
+    runner = RuleRunner(engine, [], clock=lambda: T0 + 10_000, metrics=metrics)
+    runner.start()
+    try:
+        runner.submit([DeviceBatch(d, 365, "Asia/Seoul", [Reading("temperature", T0, 35.0)]) for d in ids])
+        deadline = time.monotonic() + 30
+        while runner.evaluated_readings < len(ids) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        runner.stop()
+    sample = metrics.registry.get_sample_value
+    assert runner.evaluated_readings == len(ids)
+    assert sample("maeul_rules_cycle_readings_sum") == len(ids)
+    assert sample("maeul_rules_lag_seconds_count") == sample("maeul_rules_cycle_seconds_count") == 1
+    lag, cycle = sample("maeul_rules_lag_seconds_sum"), sample("maeul_rules_cycle_seconds_sum")
+    assert lag is not None and cycle is not None and lag >= cycle > 0
+    with engine.connect() as conn:
+        assert len(alarms.list_alarms(conn, "namyangju", active=True)) == len(ids)
