@@ -79,7 +79,13 @@ class Platform:
             cache_states=settings.rules_state_cache,
             metrics=metrics,
         )
-        ingest.after_commit.append(platform.rule_runner.submit)
+        inline = settings.rules_in_ingest_transaction
+        if inline is None:
+            inline = not is_postgres(engine)  # SQLite: one writer at a time, so one turn for readings and alarms
+        if inline:
+            ingest.in_transaction.append(platform.rule_runner.in_transaction)
+        else:
+            ingest.after_commit.append(platform.rule_runner.submit)
         if WalCheckpointer.applies_to(engine):
             checkpoint = WalCheckpointer(engine).checkpoint
             platform.checkpoints = Periodic("maeul-wal-checkpoint", checkpoint, WAL_CHECKPOINT_INTERVAL_S)

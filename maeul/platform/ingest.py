@@ -6,15 +6,17 @@ Memory is bounded by :class:`RowBudget`; a full buffer blocks MQTT (TCP back-pre
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import random
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from maeul.adapters.sql.devices import DeviceContext, device_context
@@ -29,6 +31,10 @@ from maeul.platform.row_budget import RowBudget
 from maeul.platform.settings import Settings
 
 log = logging.getLogger("maeul.ingest")
+
+# Called with a batch's devices before its transaction; the function it yields is called on the transaction's
+# connection after the readings are written, and the context ends after the commit (or with the rollback's error).
+TransactionHook = Callable[[list[DeviceBatch]], AbstractContextManager[Callable[[Connection], None]]]
 CACHE_SECONDS = 30.0
 
 
@@ -158,7 +164,9 @@ class IngestService:
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self.after_commit: list[Callable[[list[DeviceBatch]], None]] = []  # e.g. the rule runner
+        # Work done in each batch's transaction (the rule runner on SQLite), then after its commit (on PostgreSQL).
+        self.in_transaction: list[TransactionHook] = []
+        self.after_commit: list[Callable[[list[DeviceBatch]], None]] = []
         self._mqtt_accepted = metrics.messages.labels("mqtt", "accepted")
         self._mqtt_rejected = metrics.messages.labels("mqtt", "rejected")
 
@@ -332,9 +340,13 @@ class IngestService:
         started = time.perf_counter()
         devices = [device for device, _, _ in messages if device is not None]
         letters = [letter for _, letter, _ in messages if letter is not None]
-        with self.engine.begin() as conn:
-            stored = self.store.write(conn, devices)
-            self.store.write_dead_letters(conn, letters)
+        with contextlib.ExitStack() as hooks:
+            writes = [hooks.enter_context(hook(devices)) for hook in self.in_transaction]
+            with self.engine.begin() as conn:
+                stored = self.store.write(conn, devices)
+                self.store.write_dead_letters(conn, letters)
+                for write in writes:
+                    write(conn)
         rows = sum(len(d.readings) for d in devices)
         for callback in self.after_commit:
             callback(devices)

@@ -1,5 +1,9 @@
-"""Runs the rule engine: on each committed ingest batch (in order per device) and on a scheduler tick for
-time-based rules (no data, no activity, hold times, schedules), turning transitions into alarm changes."""
+"""Runs the rule engine on ingest (in order per device) and on a scheduler tick for time-based rules (no data, no
+activity, hold times, schedules), turning transitions into alarm changes.
+
+On ingest, either inside the writer's transaction (:meth:`RuleRunner.in_transaction`, the default on SQLite,
+where writers take turns) or on the rule thread after each commit (:meth:`RuleRunner.submit`, on PostgreSQL).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +22,7 @@ from sqlalchemy import Connection, Engine, false, func, select
 from maeul.adapters.sql import alarms as alarm_repo
 from maeul.adapters.sql import rules as rule_repo
 from maeul.adapters.sql.alarm_tables import alarms, rule_overrides, rules
+from maeul.adapters.sql.savepoint import savepoint
 from maeul.adapters.sql.tables import devices, latest_values
 from maeul.adapters.sql.telemetry_store import DeviceBatch
 from maeul.core.alarms import Occurrence, Severity
@@ -45,10 +50,17 @@ TIME_KINDS = {"no_data", "no_activity", "schedule"}
 BUILTIN_EVENT_KINDS = {"threshold", "range", "rate_of_change", "geofence", "all", "any"}
 
 
+def _write_nothing(_conn: Connection) -> None:
+    """What :meth:`RuleRunner.in_transaction` yields for a batch without ruled devices."""
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceRules:
     tenant_id: str
     rules: list[Rule]
+
+
+_Stepped = tuple[str, int, list[Transition]]  # tenant, device, the alarm transitions of its step
 
 
 def _kinds(condition: Any) -> set[str]:
@@ -180,15 +192,87 @@ class RuleRunner:
 
     def evaluate_batches(self, batches: list[DeviceBatch]) -> int:
         """Evaluate every device's readings in time order; returns the number of transitions."""
+        return self._step_all_or_each(list(self._work_for(batches)))
+
+    @contextlib.contextmanager
+    def in_transaction(self, batches: list[DeviceBatch]) -> Iterator[Callable[[Connection], None]]:
+        """Evaluate ``batches`` as part of the ingest writer's transaction (SQLite: one write turn for the readings,
+        their alarms and the rule states, instead of a second transaction queued behind the next batch).
+
+        On entering: the devices' locks are taken (before the caller's transaction, in the order the tick thread
+        takes them) and the rules are stepped, in memory. The yielded function writes the alarms and states on
+        the caller's connection, in a savepoint (a device whose writes fail is left out and logged, as on the
+        rule thread; the readings are stored regardless). The states are kept in the cache when the caller's
+        block ends without an exception, that is after its commit. Never raises for a rule's sake."""
+        started = time.monotonic()
+        readings = sum(len(b.readings) for b in batches)
+        with contextlib.ExitStack() as locks:
+            try:
+                work = sorted(self._work_for(batches), key=lambda w: w[0])
+                for device_id, _rules, _readings in work:
+                    locks.enter_context(self._device_lock(device_id))
+                states = self.states.get_many([w[0] for w in work], self._load_states) if work else {}
+            except Exception:
+                log.exception("rules or states could not be read; %d readings are stored without evaluation", readings)
+                work = []
+            if not work:
+                yield _write_nothing
+                self.evaluated_readings += readings
+                return
+            changed, stepped = self._step_in_memory(work, states)
+            written: dict[int, dict[str, RuleState]] = {}
+            spent = time.monotonic() - started  # the caller's own work between the two parts is not counted
+
+            def write(conn: Connection) -> None:
+                nonlocal spent
+                began = time.monotonic()
+                written.update(self._write_in_savepoints(conn, stepped, changed))
+                spent += time.monotonic() - began
+
+            try:
+                yield write
+            except BaseException:
+                self.states.drop(written)  # rolled back with the caller's transaction
+                raise
+            self._remember(states, written)
+        self.evaluated_readings += readings
+        if self.metrics is not None:
+            self.metrics.rules_cycle_seconds.observe(spent)
+            self.metrics.rules_cycle_readings.observe(readings)
+
+    def _write_in_savepoints(
+        self, conn: Connection, stepped: list[_Stepped], changed: dict[int, dict[str, RuleState]]
+    ) -> dict[int, dict[str, RuleState]]:
+        """Write all in one savepoint or, should that fail, each device in its own; returns what was written."""
+        try:
+            with savepoint(conn):
+                self._write_steps(conn, stepped, changed)
+            return changed
+        except Exception:
+            log.warning("rule writes of %d devices failed together; writing them one by one", len(stepped))
+        written: dict[int, dict[str, RuleState]] = {}
+        for step in stepped:
+            device_id = step[1]
+            mine = {device_id: changed[device_id]} if device_id in changed else {}
+            try:
+                with savepoint(conn):
+                    self._write_steps(conn, [step], mine)
+                written.update(mine)
+            except Exception:
+                log.exception("rule evaluation failed for device %s", device_id)
+        return written
+
+    def _work_for(self, batches: list[DeviceBatch]) -> list[tuple[int, DeviceRules, list[Reading] | Tick]]:
+        """(device, its rules, its readings in time order) for the devices of ``batches`` that have rules."""
         by_device: dict[int, list[Reading]] = {}
         for batch in batches:
             by_device.setdefault(batch.device_id, []).extend(batch.readings)
         ruled = self._profiles_with_rules()
         if not ruled:
-            return 0
+            return []
         profile_of = self._profiles_of(list(by_device))
         known = self.rules_for_many([d for d in by_device if profile_of.get(d) in ruled])
-        work: list[tuple[int, DeviceRules, list[Reading]]] = []
+        work: list[tuple[int, DeviceRules, list[Reading] | Tick]] = []
         for device_id, readings in by_device.items():
             if profile_of.get(device_id) not in ruled:
                 continue
@@ -197,7 +281,7 @@ class RuleRunner:
                 continue
             readings.sort(key=lambda r: r.ts)
             work.append((device_id, device_rules, readings))
-        return self._step_all_or_each(list(work))
+        return work
 
     def _step_all_or_each(self, work: list[tuple[int, DeviceRules, list[Reading] | Tick]]) -> int:
         """Step the devices in transactions of up to ``STEP_CHUNK`` devices; should one fail (e.g. a database
@@ -226,33 +310,49 @@ class RuleRunner:
         if not work:
             return 0
         work = sorted(work, key=lambda w: w[0])
-        count = 0
         with contextlib.ExitStack() as locks:
             for device_id, _rules, _readings in work:
                 locks.enter_context(self._device_lock(device_id))
             states = self.states.get_many([w[0] for w in work], self._load_states)
-            changed: dict[int, dict[str, RuleState]] = {}
-            stepped: list[tuple[str, int, list[Transition]]] = []
-            for device_id, device_rules, event in work:
-                old = states.get(device_id, {})
-                try:
-                    new_states, transitions = step_all(device_rules.rules, old, event, self.clock())
-                except Exception:  # a faulty rule kind: this device's event is skipped, the rest go on
-                    log.exception("rules of device %s failed", device_id)
-                    continue
-                changed[device_id] = {k: v for k, v in new_states.items() if old.get(k) != v}
-                stepped.append((device_rules.tenant_id, device_id, shared_alarms(device_rules.rules, old, transitions)))
+            changed, stepped = self._step_in_memory(work, states)
             try:
                 with self.engine.begin() as conn:
-                    for tenant_id, device_id, transitions in stepped:
-                        self._apply(conn, tenant_id, device_id, transitions)
-                        count += len(transitions)
-                    rule_repo.save_states_many(conn, changed)
+                    count = self._write_steps(conn, stepped, changed)
             except BaseException:
                 self.states.drop(changed)  # rolled back: read them again next time
                 raise
-            self.states.put_many({d: {**states.get(d, {}), **new} for d, new in changed.items() if new})
+            self._remember(states, changed)
         return count
+
+    def _step_in_memory(
+        self, work: list[tuple[int, DeviceRules, list[Reading] | Tick]], states: dict[int, dict[str, RuleState]]
+    ) -> tuple[dict[int, dict[str, RuleState]], list[_Stepped]]:
+        """Step each device's rules (pure code): the states that changed, and each device's alarm transitions."""
+        changed: dict[int, dict[str, RuleState]] = {}
+        stepped: list[_Stepped] = []
+        for device_id, device_rules, event in work:
+            old = states.get(device_id, {})
+            try:
+                new_states, transitions = step_all(device_rules.rules, old, event, self.clock())
+            except Exception:  # a faulty rule kind: this device's event is skipped, the rest go on
+                log.exception("rules of device %s failed", device_id)
+                continue
+            changed[device_id] = {k: v for k, v in new_states.items() if old.get(k) != v}
+            stepped.append((device_rules.tenant_id, device_id, shared_alarms(device_rules.rules, old, transitions)))
+        return changed, stepped
+
+    def _write_steps(self, conn: Connection, stepped: list[_Stepped], changed: dict[int, dict[str, RuleState]]) -> int:
+        """The alarm changes and the new states, on ``conn``; returns the number of transitions."""
+        count = 0
+        for tenant_id, device_id, transitions in stepped:
+            self._apply(conn, tenant_id, device_id, transitions)
+            count += len(transitions)
+        rule_repo.save_states_many(conn, changed)
+        return count
+
+    def _remember(self, states: dict[int, dict[str, RuleState]], changed: dict[int, dict[str, RuleState]]) -> None:
+        """Keep what was committed: the states read before, updated with those that changed."""
+        self.states.put_many({d: {**states.get(d, {}), **new} for d, new in changed.items() if new})
 
     def _load_states(self, device_ids: list[int]) -> dict[int, dict[str, RuleState]]:
         with self.engine.connect() as conn:

@@ -44,9 +44,11 @@ def test_alert_latency_matches_every_alarm_to_its_webhook(mosquitto: None) -> No
     assert run.delivered == run.triggers and run.missing == 0 and run.duplicates == 0
     assert 0 < run.p50_ms <= run.p95_ms <= run.p99_ms <= run.max_ms
     assert run.offered_messages_per_s == 50.0
-    # the platform's own stage timings over the measured window: batches written and rules evaluated
+    # the platform's own stage timings over the measured window: batches written and rules evaluated, on SQLite in
+    # the writer's transaction (no rule thread, so no lag behind the commit)
     assert run.stages["ingest_write_ms_n"] > 0 and run.stages["rules_cycle_ms_n"] > 0
-    assert run.stages["rules_lag_ms"] >= run.stages["rules_cycle_ms"] > 0 and run.stages["rules_cycle_readings"] > 0
+    assert run.stages["rules_cycle_ms"] > 0 and run.stages["rules_cycle_readings"] > 0
+    assert run.stages["rules_lag_ms_n"] == 0
 
 
 @pytest.mark.mqtt

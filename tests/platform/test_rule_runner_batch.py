@@ -7,13 +7,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from maeul.adapters.sql import accounts, alarms, devices, rules
 from maeul.adapters.sql.engine import make_engine
 from maeul.adapters.sql.migrate import upgrade
 from maeul.adapters.sql.telemetry_store import DeviceBatch
 from maeul.core.readings import Reading
+from maeul.core.rules import Transition
 from maeul.platform.metrics import Metrics
 from maeul.platform.rule_runner import RuleRunner
 
@@ -172,3 +173,90 @@ def test_the_rule_thread_reports_its_lag_cycles_and_readings(engine: Engine) -> 
     assert lag is not None and cycle is not None and lag >= cycle > 0
     with engine.connect() as conn:
         assert len(alarms.list_alarms(conn, "namyangju", active=True)) == len(ids)
+
+
+def _hot(ids: list[int], offset: int = 0, value: float = 35.0) -> list[DeviceBatch]:
+    return [DeviceBatch(d, 365, "Asia/Seoul", [Reading("temperature", T0 + offset, value)]) for d in ids]
+
+
+def _active(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return sorted(a["originator_id"] for a in alarms.list_alarms(conn, "namyangju", active=True, limit=1000))
+
+
+def test_rules_in_the_writers_transaction_commit_with_it(engine: Engine) -> None:
+    ids = _homes_with_a_heat_rule(engine, 3)
+    runner = RuleRunner(engine, [], clock=lambda: T0 + 10_000)
+    with runner.in_transaction(_hot(ids)) as write, engine.begin() as conn:
+        write(conn)
+        assert _active(engine) == [], "written on the caller's connection, not committed yet"
+    assert _active(engine) == sorted(ids)
+    assert runner.evaluated_readings == 3
+    assert runner.evaluate_batches(_hot(ids, 1)) == 0, "edge-triggered: the committed states were kept"
+
+
+def test_a_rolled_back_writer_transaction_keeps_no_alarm_and_no_state(engine: Engine) -> None:
+    ids = _homes_with_a_heat_rule(engine, 3)
+    runner = RuleRunner(engine, [], clock=lambda: T0 + 10_000)
+    with pytest.raises(RuntimeError), runner.in_transaction(_hot(ids)) as write, engine.begin() as conn:
+        write(conn)
+        raise RuntimeError("the readings could not be stored")
+    assert _active(engine) == []
+    # the writer retries the same readings: the states were not kept, so the alarms are raised now
+    with runner.in_transaction(_hot(ids)) as write, engine.begin() as conn:
+        write(conn)
+    assert _active(engine) == sorted(ids)
+
+
+def test_a_device_whose_alarm_cannot_be_written_is_left_out_and_the_rest_commit(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _homes_with_a_heat_rule(engine, 3)
+    runner = RuleRunner(engine, [], clock=lambda: T0 + 10_000)
+    apply = runner._apply
+
+    def failing(conn: Connection, tenant_id: str, device_id: int, transitions: list[Transition]) -> None:
+        if device_id == ids[0]:
+            conn.execute(text("INSERT INTO no_such_table VALUES (1)"))
+        apply(conn, tenant_id, device_id, transitions)
+
+    monkeypatch.setattr(runner, "_apply", failing)
+    with runner.in_transaction(_hot(ids)) as write, engine.begin() as conn:
+        accounts.create_tenant(conn, "other", "다른 시")  # the caller's own write in the same transaction
+        write(conn)
+    assert _active(engine) == sorted(ids[1:])
+    with engine.connect() as conn:
+        assert accounts.get_tenant(conn, "other") is not None, "the caller's transaction committed"
+    monkeypatch.setattr(runner, "_apply", apply)
+    # the failed device's state was not kept: its next reading raises its alarm
+    with runner.in_transaction(_hot(ids[:1], 1)) as write, engine.begin() as conn:
+        write(conn)
+    assert _active(engine) == sorted(ids)
+
+
+def test_a_batch_without_ruled_devices_writes_nothing(engine: Engine) -> None:
+    _homes_with_a_heat_rule(engine, 1)
+    with engine.begin() as conn:
+        plain = devices.create_device(conn, "namyangju", "meter")[0]["id"]
+    runner = RuleRunner(engine, [], clock=lambda: T0 + 10_000)
+    with runner.in_transaction(_hot([plain])) as write, engine.begin() as conn:
+        write(conn)
+    assert _active(engine) == [] and runner.evaluated_readings == 1
+
+
+def test_rules_that_cannot_be_read_leave_the_writers_transaction_alone(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _homes_with_a_heat_rule(engine, 2)
+    runner = RuleRunner(engine, [], clock=lambda: T0 + 10_000)
+
+    def unreadable(device_ids: list[int]) -> dict[int, dict[str, object]]:
+        raise RuntimeError("the states table is unreadable")
+
+    monkeypatch.setattr(runner, "_load_states", unreadable)
+    with runner.in_transaction(_hot(ids)) as write, engine.begin() as conn:
+        accounts.create_tenant(conn, "other", "다른 시")
+        write(conn)
+    with engine.connect() as conn:
+        assert accounts.get_tenant(conn, "other")["id"] == "other"
+    assert _active(engine) == [] and runner.evaluated_readings == 2
