@@ -247,6 +247,16 @@ def claim(conn: Connection, now: int, lease_ms: int, limit: int, token: str) -> 
     return merged(conn, [dict(r) for r in rows])
 
 
+def leased(conn: Connection, ids: Sequence[str], token: str) -> list[dict[str, Any]]:
+    """The pending rows among ``ids`` still leased with ``token`` (written already leased, see the planner)."""
+    if not ids:
+        return []
+    query = select(notify_outbox).where(
+        notify_outbox.c.id.in_(list(ids)), notify_outbox.c.claim_token == token, notify_outbox.c.status == "pending"
+    )
+    return merged(conn, [dict(r) for r in conn.execute(query).mappings()])
+
+
 def finish(conn: Connection, outbox_id: str, token: str, values: dict[str, Any]) -> bool:
     """Update a claimed row and release the claim; False if the claim was lost meanwhile."""
     result = conn.execute(

@@ -6,6 +6,7 @@ import logging
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -47,14 +48,41 @@ class Dispatcher:
         self.lease_ms = lease_ms
         self.batch = batch
         self.rng = rng or random.Random()
+        self._handed: deque[tuple[str, str]] = deque()  # (lease token, outbox id), see hand_over
+
+    def hand_over(self, token: str, ids: list[str]) -> None:
+        """Rows written leased with ``token`` (committed): the next round delivers them without claiming."""
+        self._handed.extend((token, i) for i in ids)
+
+    def forget_handed(self) -> None:
+        self._handed.clear()
 
     def run_once(self) -> int:
-        """Claim and deliver one batch; returns how many rows were attempted."""
+        """Deliver handed-over rows, or else claim and deliver one batch; returns how many rows were attempted."""
+        handed = self._take_handed()
+        if handed:
+            token = handed[0][0]
+            with self.engine.connect() as conn:
+                rows = store.leased(conn, [i for t, i in handed if t == token], token)
+            if rows:
+                return self._deliver(rows, token)
         token = uuid.uuid4().hex
         with self.engine.begin() as conn:
             rows = store.claim(conn, self.clock(), self.lease_ms, self.batch, token)
         if not rows:
             return 0
+        return self._deliver(rows, token)
+
+    def _take_handed(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        while len(out) < self.batch:
+            try:
+                out.append(self._handed.popleft())
+            except IndexError:
+                break
+        return out
+
+    def _deliver(self, rows: list[dict[str, Any]], token: str) -> int:
         outcomes = [(row, *self._attempt(row)) for row in rows]
         # One write transaction for the whole batch: on SQLite every transaction waits its turn for the one
         # write lock (behind the ingest writer's batches), so recording row by row made the last message of a

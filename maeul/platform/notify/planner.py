@@ -19,10 +19,11 @@ from maeul.core.notify.quiet import quiet_hours, send_at
 from maeul.core.notify.recipients import expand, routes
 from maeul.core.notify.render import AlarmView, DigestItem, Event, Texts, render, render_digest
 from maeul.core.notify.storm import StormRule, admit
-from maeul.platform.notify.wakeup import mark_queued
+from maeul.platform.notify.wakeup import mark_handed, mark_queued
 
 log = logging.getLogger("maeul.notify")
 NO_ROUTE = "no configured channel with an address for this recipient"
+HAND_OVER_MAX = 50  # messages of one event handed over directly; more (a large audience) wait for a claim
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,9 @@ class Planner:
     def __init__(self, clock: Callable[[], int], storm: StormRule) -> None:
         self.clock = clock
         self.storm = storm
+        # (token, ms) while this process's dispatchers run: messages due now are written leased to them and handed
+        # over after the commit, so their first delivery needs no claim (a write turn) of its own.
+        self.lease: tuple[str, int] | None = None
 
     def step_targets(self, tenant: Tenant, alarm: dict[str, Any], step: Step) -> list[tuple[Person, list[Route]]]:
         people = expand(step, alarm.get("assignee_id"), tenant.directory)
@@ -176,10 +180,26 @@ class Planner:
                     _row(common, note.id, route.channel, route.address, note, route.fallbacks, status,
                          admission.release_at, deferred, None)
                 )  # fmt: skip
+        handed = self._lease_due(rows, event.at)
         written = store.insert_outbox(conn, rows)
         if written:
             mark_queued(conn)
+            if handed:
+                mark_handed(conn, handed)
         return written
+
+    def _lease_due(self, rows: list[dict[str, Any]], now: int) -> list[str]:
+        """Lease the rows due now to this process's dispatchers (at most ``HAND_OVER_MAX``); their ids."""
+        lease = self.lease
+        if lease is None:
+            return []
+        token, ms = lease
+        handed: list[str] = []
+        for row in rows:
+            if row["status"] == "pending" and row["next_attempt_at"] <= now and len(handed) < HAND_OVER_MAX:
+                row.update(claimed_until=now + ms, claim_token=token)
+                handed.append(row["id"])
+        return handed
 
     def digest(self, conn: Connection, group: tuple[str, str, str, str], token: str) -> int:
         """Fold the released messages of one recipient and channel into one digest row; returns how many."""

@@ -20,11 +20,14 @@ from maeul.platform.notify.dispatcher import Dispatcher
 from maeul.platform.notify.escalator import Escalator
 from maeul.platform.notify.planner import Planner
 from maeul.platform.notify.registries import Builder, Registries
-from maeul.platform.notify.wakeup import CommitWaker
+from maeul.platform.notify.wakeup import CommitWaker, HandOver
 from maeul.platform.notify.workers import Loop
 from maeul.platform.settings import Settings
 
 log = logging.getLogger("maeul.notify")
+# How long a message written for this process's dispatchers is theirs alone: should the process stop before
+# delivering it, any dispatcher claims it after this.
+HAND_OVER_LEASE_MS = 60_000
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,12 @@ class NotifyService:
         self._loops: list[Loop] = []
         self._dispatch_loops: list[Loop] = []
         self._waker = CommitWaker(engine, self.wake)
+        self._hand_over = HandOver(engine, self._take)
+        self._lease_token = uuid.uuid4().hex  # this process's dispatchers' lease on messages written for them
+
+    def _take(self, ids: list[str]) -> None:
+        self.dispatcher.hand_over(self._lease_token, ids)
+        self.wake()
 
     def wake(self) -> None:
         """Let the dispatchers look for due messages now (called after a transaction queued some)."""
@@ -140,13 +149,18 @@ class NotifyService:
         self._loops += self._dispatch_loops
         for loop in self._loops:
             loop.start()
+        self._hand_over.install()
         self._waker.install()
+        self.planner.lease = (self._lease_token, HAND_OVER_LEASE_MS)
 
     def stop(self) -> None:
         """Stop the loops (a delivery under way finishes first) and close the channels."""
+        self.planner.lease = None
         self._waker.remove()
+        self._hand_over.remove()
         for loop in self._loops:
             loop.stop()
+        self.dispatcher.forget_handed()  # still leased: claimed by any dispatcher once the lease ends
         self._loops = []
         self._dispatch_loops = []
         self.registries.close()

@@ -14,11 +14,17 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 
 QUEUED = "maeul.notify.queued"
+HANDED = "maeul.notify.handed"
 
 
 def mark_queued(conn: Connection) -> None:
     """Note that ``conn``'s transaction queued messages to deliver now."""
     conn.info[QUEUED] = True
+
+
+def mark_handed(conn: Connection, ids: list[str]) -> None:
+    """Note outbox rows that ``conn``'s transaction wrote already leased to this process's dispatchers."""
+    conn.info.setdefault(HANDED, []).extend(ids)
 
 
 class OnCheckin:
@@ -53,3 +59,11 @@ class CommitWaker(OnCheckin):
 
     def __init__(self, engine: Engine, wake: Callable[[], None]) -> None:
         super().__init__(engine, QUEUED, lambda _queued: wake())
+
+
+class HandOver(OnCheckin):
+    """Gives ``take`` the ids noted by :func:`mark_handed` when their connection is returned to ``engine``'s pool
+    (after the commit; after a rollback the rows do not exist and are simply not found)."""
+
+    def __init__(self, engine: Engine, take: Callable[[list[str]], None]) -> None:
+        super().__init__(engine, HANDED, take)

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, select
 
 from maeul.adapters.sql import alarms
 from maeul.adapters.sql import notifications as repo
+from maeul.adapters.sql import notify_outbox as outbox_store
 from maeul.adapters.sql.notify_tables import notify_outbox
 from maeul.core.alarms import Occurrence, Severity
 from maeul.platform.app import Platform
@@ -193,3 +194,53 @@ def test_a_batch_that_cannot_be_recorded_at_once_is_recorded_row_by_row(
     assert recipients(smtp) == ["kim@city.kr"]
     assert dedup.processed == [r["id"] for r in rows if r["channel"] == "webhook"]
     assert service.run_once() == (0, 0), "nothing is sent twice"
+
+
+def test_messages_due_now_reach_the_running_dispatchers_without_a_claim(
+    engine: Engine,
+    service: NotifyService,
+    world: World,
+    smtp: SmtpServer,
+    dedup: DedupReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Written leased to this process's dispatchers and handed over after the commit: no claim transaction."""
+    policy(engine, [{"delay_s": 0, "users": [world.kim], "contacts": [world.hook_contact]}])
+    claimed: list[str] = []
+    claim = outbox_store.claim
+
+    def counting_claim(*args: object, **kwargs: object) -> list[dict[str, object]]:
+        rows = claim(*args, **kwargs)  # type: ignore[arg-type]
+        claimed.extend(str(r["id"]) for r in rows)
+        return rows
+
+    monkeypatch.setattr(outbox_store, "claim", counting_claim)
+    service.start()
+    try:
+        raise_(engine, service, Severity.CRITICAL)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not (smtp.received and dedup.processed):
+            time.sleep(0.02)
+        time.sleep(0.3)  # would a second delivery follow?
+    finally:
+        service.stop()
+    rows = outbox(engine)
+    assert {r["status"] for r in rows} == {"delivered"} and {r["attempts"] for r in rows} == {1}
+    assert recipients(smtp) == ["kim@city.kr"] and len(dedup.processed) == 1 and dedup.duplicates == 0
+    assert claimed == [], "delivered as handed over, never claimed"
+    assert all(r["claim_token"] is None for r in rows), "the lease ends with the delivery"
+
+
+def test_messages_leased_to_a_process_that_stopped_are_claimed_after_the_lease(
+    engine: Engine, service: NotifyService, world: World, clock: Clock, dedup: DedupReceiver
+) -> None:
+    policy(engine, [{"delay_s": 0, "contacts": [world.hook_contact]}])
+    service.planner.lease = ("a-process-that-stopped", 60_000)  # what a running service sets, see start()
+    raise_(engine, service, Severity.CRITICAL)
+    service.planner.lease = None
+    (row,) = outbox(engine)
+    assert row["claim_token"] == "a-process-that-stopped" and row["claimed_until"] == clock.now + 60_000
+    assert service.run_once() == (0, 0), "leased: no other dispatcher takes it yet"
+    clock.advance(61)
+    assert service.run_once() == (0, 1)
+    assert dedup.processed == [row["id"]] and dedup.duplicates == 0
