@@ -6,8 +6,9 @@ ingest pipeline, rule runner, notification service and dispatchers, all in this 
 - ``devices`` load devices of a 4-key profile (with a threshold rule that never fires, unless
   ``load_rules`` is off, so that every load reading also goes through the rule runner),
 - ``trigger_devices`` devices of a profile whose threshold rule (critical) fires above 50,
-- a webhook channel to a :class:`WebhookReceiver` on 127.0.0.1 and a policy whose first step (no delay)
-  notifies the receiver's contact.
+- a webhook channel to a receiver on 127.0.0.1 in a process of its own, as a real receiver is
+  (:class:`~maeul.benchmarking.receiver_process.ReceiverProcess`: in this process it would wait for the same
+  interpreter lock as the platform), and a policy whose first step (no delay) notifies the receiver's contact.
 
 Capacity: unless it is given, it is measured first on this same platform, rules and all: publishers send as fast
 as the rule thread takes readings through (closed loop, at most ``capacity_window`` messages between a publish and
@@ -36,7 +37,6 @@ from maeul.adapters.sql import accounts, rules
 from maeul.adapters.sql import devices as device_repo
 from maeul.adapters.sql import notifications as notify_repo
 from maeul.adapters.sql.alarm_tables import alarms
-from maeul.benchmarking.alert_receiver import WebhookReceiver
 from maeul.benchmarking.alert_setup import bulk_devices
 from maeul.benchmarking.cpu import CpuMeter
 from maeul.benchmarking.environment import (
@@ -52,6 +52,7 @@ from maeul.benchmarking.latency import percentile
 from maeul.benchmarking.mqtt_wire import PUBACK, WireClient, publish_packet, topic_field
 from maeul.benchmarking.progress import NoProgress, Progress
 from maeul.benchmarking.publisher import Client, PublisherGroup
+from maeul.benchmarking.receiver_process import ReceiverProcess
 from maeul.benchmarking.workload import TENANT, keys_for
 from maeul.platform.app import Platform
 from maeul.platform.gc_tuning import tune_for_ingest
@@ -135,7 +136,7 @@ def run_alert_latency(
         with (
             bench_broker(tmp / "broker") as broker,
             fresh_database(store, tmp / "db") as url,
-            WebhookReceiver(SECRET) as receiver,
+            ReceiverProcess(SECRET) as receiver,
         ):
             settings = Settings(
                 data_dir=tmp / "data",
@@ -163,7 +164,7 @@ def run_alert_latency(
 
 
 def _configure(
-    engine: Engine, receiver: WebhookReceiver, opts: AlertOptions, progress: Progress
+    engine: Engine, receiver: ReceiverProcess, opts: AlertOptions, progress: Progress
 ) -> tuple[list[int], list[int]]:
     keys = keys_for(opts.readings)
     url = receiver.url("/119")
@@ -237,7 +238,7 @@ class _Run:
         self,
         platform: Platform,
         broker: BenchBroker,
-        receiver: WebhookReceiver,
+        receiver: ReceiverProcess,
         load_ids: list[int],
         trigger_ids: list[int],
         opts: AlertOptions,
@@ -332,6 +333,7 @@ class _Run:
                     "broker": self.broker.pids,
                     "publishers": group.pids,
                     "postgres": self._postgres_pids,
+                    "webhook receiver": self.receiver.pids,
                 }
             )
             group.go()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -51,8 +52,11 @@ class _Server(ThreadingHTTPServer):
 class WebhookReceiver:
     """``with WebhookReceiver(secret) as r:`` serves on ``r.url(path)``; ``r.processed`` maps each key once."""
 
-    def __init__(self, secret: str, port: int | None = None) -> None:
+    def __init__(
+        self, secret: str, port: int | None = None, on_request: Callable[[Received], None] | None = None
+    ) -> None:
         self.secret = secret
+        self.on_request = on_request  # called with each request as recorded (under the receiver's lock)
         self.port = port or free_port()
         self.available = True  # False: every request is answered 503 (and not processed)
         self.requests: list[Received] = []
@@ -83,6 +87,8 @@ class WebhookReceiver:
                 status = 200
             request = Received(received_ns, path, headers, body, status, signed)
             self.requests.append(request)
+            if self.on_request is not None:
+                self.on_request(request)
             if status == 200:
                 if request.key in self.processed:
                     self.duplicates += 1
