@@ -13,10 +13,9 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from maeul.adapters.sql.devices import DeviceContext, device_context
@@ -29,12 +28,10 @@ from maeul.platform.clock import now_ms
 from maeul.platform.metrics import Metrics
 from maeul.platform.row_budget import RowBudget
 from maeul.platform.settings import Settings
+from maeul.platform.transaction_writes import TransactionHook, TransactionWrites, split_urgent
 
 log = logging.getLogger("maeul.ingest")
 
-# Called with a batch's devices before its transaction; the function it yields is called on the transaction's
-# connection after the readings are written, and the context ends after the commit (or with the rollback's error).
-TransactionHook = Callable[[list[DeviceBatch]], AbstractContextManager[Callable[[Connection], None]]]
 CACHE_SECONDS = 30.0
 
 
@@ -340,22 +337,38 @@ class IngestService:
         started = time.perf_counter()
         devices = [device for device, _, _ in messages if device is not None]
         letters = [letter for _, letter, _ in messages if letter is not None]
+        stored = 0
         with contextlib.ExitStack() as hooks:
             writes = [hooks.enter_context(hook(devices)) for hook in self.in_transaction]
-            with self.engine.begin() as conn:
-                stored = self.store.write(conn, devices)
-                self.store.write_dead_letters(conn, letters)
-                for write in writes:
-                    write(conn)
+            urgent, first, rest = split_urgent(devices, writes)
+            if first:  # alarms first: their devices' readings and writes in a small transaction of their own
+                stored += self._commit_part(first, [], writes, urgent)
+            stored += self._commit_part(rest, letters, writes, None)
         rows = sum(len(d.readings) for d in devices)
-        for callback in self.after_commit:
-            callback(devices)
         self.metrics.write_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_rows.observe(rows)
         self.metrics.readings.inc(stored)
         self.metrics.duplicates.inc(rows - stored)
         for letter in letters:
             self.metrics.dead_letters.labels(letter.source).inc()
+
+    def _commit_part(
+        self,
+        devices: list[DeviceBatch],
+        letters: list[DeadLetter],
+        writes: list[TransactionWrites],
+        only: frozenset[int] | None,
+    ) -> int:
+        """One transaction: the devices' readings, the dead letters and the hooks' part for ``only`` those devices
+        (None: all they have left); then the after-commit callbacks. Returns the rows that were new."""
+        with self.engine.begin() as conn:
+            stored = self.store.write(conn, devices)
+            self.store.write_dead_letters(conn, letters)
+            for write in writes:
+                write(conn, only)
+        for callback in self.after_commit:
+            callback(devices)
+        return stored
 
     def _write_one_by_one(self, batch: list[_Pending]) -> None:
         for item in batch:

@@ -41,6 +41,8 @@ from maeul.core.rules import (
 from maeul.platform.clock import now_ms
 from maeul.platform.metrics import Metrics
 from maeul.platform.rule_state_cache import DEFAULT_LIMIT, RuleStateCache
+from maeul.platform.rule_writes import RuleWrites, Stepped
+from maeul.platform.transaction_writes import NoWrites, TransactionWrites
 
 log = logging.getLogger("maeul.rules")
 CACHE_SECONDS = 30.0
@@ -50,17 +52,10 @@ TIME_KINDS = {"no_data", "no_activity", "schedule"}
 BUILTIN_EVENT_KINDS = {"threshold", "range", "rate_of_change", "geofence", "all", "any"}
 
 
-def _write_nothing(_conn: Connection) -> None:
-    """What :meth:`RuleRunner.in_transaction` yields for a batch without ruled devices."""
-
-
 @dataclass(frozen=True, slots=True)
 class DeviceRules:
     tenant_id: str
     rules: list[Rule]
-
-
-_Stepped = tuple[str, int, list[Transition]]  # tenant, device, the alarm transitions of its step
 
 
 def _kinds(condition: Any) -> set[str]:
@@ -195,15 +190,16 @@ class RuleRunner:
         return self._step_all_or_each(list(self._work_for(batches)))
 
     @contextlib.contextmanager
-    def in_transaction(self, batches: list[DeviceBatch]) -> Iterator[Callable[[Connection], None]]:
+    def in_transaction(self, batches: list[DeviceBatch]) -> Iterator[TransactionWrites]:
         """Evaluate ``batches`` as part of the ingest writer's transaction (SQLite: one write turn for the readings,
         their alarms and the rule states, instead of a second transaction queued behind the next batch).
 
         On entering: the devices' locks are taken (before the caller's transaction, in the order the tick thread
-        takes them) and the rules are stepped, in memory. The yielded function writes the alarms and states on
-        the caller's connection, in a savepoint (a device whose writes fail is left out and logged, as on the
-        rule thread; the readings are stored regardless). The states are kept in the cache when the caller's
-        block ends without an exception, that is after its commit. Never raises for a rule's sake."""
+        takes them) and the rules are stepped, in memory. The yielded :class:`RuleWrites` writes the alarms and
+        states on the caller's connection, in a savepoint (a device whose writes fail is left out and logged, as
+        on the rule thread; the readings are stored regardless); its ``urgent`` devices (an alarm raised or
+        cleared) may be written in a transaction of their own first. The states are kept in the cache when the
+        caller's block ends without an exception, that is after its commits. Never raises for a rule's sake."""
         started = time.monotonic()
         readings = sum(len(b.readings) for b in batches)
         with contextlib.ExitStack() as locks:
@@ -216,32 +212,25 @@ class RuleRunner:
                 log.exception("rules or states could not be read; %d readings are stored without evaluation", readings)
                 work = []
             if not work:
-                yield _write_nothing
+                yield NoWrites()
                 self.evaluated_readings += readings
                 return
             changed, stepped = self._step_in_memory(work, states)
-            written: dict[int, dict[str, RuleState]] = {}
-            spent = time.monotonic() - started  # the caller's own work between the two parts is not counted
-
-            def write(conn: Connection) -> None:
-                nonlocal spent
-                began = time.monotonic()
-                written.update(self._write_in_savepoints(conn, stepped, changed))
-                spent += time.monotonic() - began
-
+            writes = RuleWrites(stepped, changed, self._write_in_savepoints)
+            spent = time.monotonic() - started  # the caller's own work between the parts is not counted
             try:
-                yield write
+                yield writes
             except BaseException:
-                self.states.drop(written)  # rolled back with the caller's transaction
+                self.states.drop(writes.written)  # rolled back with the caller's transaction (or its last part)
                 raise
-            self._remember(states, written)
+            self._remember(states, writes.written)
         self.evaluated_readings += readings
         if self.metrics is not None:
-            self.metrics.rules_cycle_seconds.observe(spent)
+            self.metrics.rules_cycle_seconds.observe(spent + writes.seconds)
             self.metrics.rules_cycle_readings.observe(readings)
 
     def _write_in_savepoints(
-        self, conn: Connection, stepped: list[_Stepped], changed: dict[int, dict[str, RuleState]]
+        self, conn: Connection, stepped: list[Stepped], changed: dict[int, dict[str, RuleState]]
     ) -> dict[int, dict[str, RuleState]]:
         """Write all in one savepoint or, should that fail, each device in its own; returns what was written."""
         try:
@@ -326,10 +315,10 @@ class RuleRunner:
 
     def _step_in_memory(
         self, work: list[tuple[int, DeviceRules, list[Reading] | Tick]], states: dict[int, dict[str, RuleState]]
-    ) -> tuple[dict[int, dict[str, RuleState]], list[_Stepped]]:
+    ) -> tuple[dict[int, dict[str, RuleState]], list[Stepped]]:
         """Step each device's rules (pure code): the states that changed, and each device's alarm transitions."""
         changed: dict[int, dict[str, RuleState]] = {}
-        stepped: list[_Stepped] = []
+        stepped: list[Stepped] = []
         for device_id, device_rules, event in work:
             old = states.get(device_id, {})
             try:
@@ -341,7 +330,7 @@ class RuleRunner:
             stepped.append((device_rules.tenant_id, device_id, shared_alarms(device_rules.rules, old, transitions)))
         return changed, stepped
 
-    def _write_steps(self, conn: Connection, stepped: list[_Stepped], changed: dict[int, dict[str, RuleState]]) -> int:
+    def _write_steps(self, conn: Connection, stepped: list[Stepped], changed: dict[int, dict[str, RuleState]]) -> int:
         """The alarm changes and the new states, on ``conn``; returns the number of transitions."""
         count = 0
         for tenant_id, device_id, transitions in stepped:
