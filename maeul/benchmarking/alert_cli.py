@@ -149,6 +149,14 @@ def register(app: typer.Typer, seconds: float = 60.0) -> None:
         ingest_workers: Annotated[
             int, typer.Option(min=0, help="MQTT receiver processes beside Maeul's writer (MAEUL_INGEST_WORKERS)")
         ] = 0,
+        rules_in_transaction: Annotated[
+            bool,
+            typer.Option(
+                "--rules-in-transaction/--rules-after-commit",
+                help="Rules in the writer's transaction or on a thread after its commit "
+                "(MAEUL_RULES_IN_INGEST_TRANSACTION)",
+            ),
+        ] = True,
         nodata_devices: Annotated[int, typer.Option(min=1, help="Devices of the no-data tick")] = 200_000,
         nodata_silent: Annotated[int, typer.Option(min=1, help="Devices falling silent in the no-data run")] = 200,
         latency: Annotated[bool, typer.Option(help="Run the alert-latency phase")] = True,
@@ -167,6 +175,7 @@ def register(app: typer.Typer, seconds: float = 60.0) -> None:
                 load_rules=load_rules,
                 workers=ingest_workers,
                 capacity_seconds=capacity_seconds,
+                rules_in_transaction=rules_in_transaction,
             ),
             no_data=NoDataOptions(devices=nodata_devices, silent=min(nodata_silent, nodata_devices)),
             capacity=capacity,

@@ -81,6 +81,7 @@ class AlertOptions:
     workers: int = 0  # Settings.ingest_workers: MQTT receiver processes (0: the client runs in Maeul's process)
     capacity_seconds: float = 20.0  # the closed-loop capacity phase, when no capacity is given
     capacity_window: int = 10_000  # messages at most between a publish and its rules' evaluation in that phase
+    rules_in_transaction: bool = True  # Settings.rules_in_ingest_transaction (False: on the rule thread)
 
 
 @dataclass
@@ -144,6 +145,7 @@ def run_alert_latency(
                 mqtt_url=broker.ingest_url,
                 mqtt_client_id="maeul-bench-alerts",
                 ingest_workers=opts.workers,
+                rules_in_ingest_transaction=opts.rules_in_transaction,
                 log_json=False,
                 log_level="WARNING",  # receiver processes log at this level (connects would clutter the output)
             )

@@ -76,7 +76,7 @@ def lines(report: AlertReport) -> list[Line]:
         )
         if run.stages:
             s = run.stages
-            # rules in the writer's transaction (SQLite) have no lag of their own: their time is in the write
+            # rules in the writer's transaction (the default) have no lag of their own: their time is in the write
             rules = f"{_ms(s['rules_lag_ms'])} behind the commit, " if s.get("rules_lag_ms_n") else "in the write, "
             out.append(
                 Line(

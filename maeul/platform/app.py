@@ -79,10 +79,8 @@ class Platform:
             cache_states=settings.rules_state_cache,
             metrics=metrics,
         )
-        inline = settings.rules_in_ingest_transaction
-        if inline is None:
-            inline = not is_postgres(engine)  # SQLite: one writer at a time, so one turn for readings and alarms
-        if inline:
+        # In the writer's transaction (both stores): a batch's alarming devices commit first (alerts run 8-9).
+        if settings.rules_in_ingest_transaction:
             ingest.in_transaction.append(platform.rule_runner.in_transaction)
         else:
             ingest.after_commit.append(platform.rule_runner.submit)

@@ -161,7 +161,7 @@ class IngestService:
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        # Work done in each batch's transaction (the rule runner on SQLite), then after its commit (on PostgreSQL).
+        # Work done in each batch's transaction (the rule runner), then after its commit (the warnings service).
         self.in_transaction: list[TransactionHook] = []
         self.after_commit: list[Callable[[list[DeviceBatch]], None]] = []
         self._mqtt_accepted = metrics.messages.labels("mqtt", "accepted")

@@ -1,8 +1,8 @@
 """Runs the rule engine on ingest (in order per device) and on a scheduler tick for time-based rules (no data, no
 activity, hold times, schedules), turning transitions into alarm changes.
 
-On ingest, either inside the writer's transaction (:meth:`RuleRunner.in_transaction`, the default on SQLite,
-where writers take turns) or on the rule thread after each commit (:meth:`RuleRunner.submit`, on PostgreSQL).
+On ingest, either inside the writer's transaction (:meth:`RuleRunner.in_transaction`, the default on both stores)
+or on the rule thread after each commit (:meth:`RuleRunner.submit`, ``MAEUL_RULES_IN_INGEST_TRANSACTION=false``).
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ class RuleRunner:
 
     @contextlib.contextmanager
     def in_transaction(self, batches: list[DeviceBatch]) -> Iterator[TransactionWrites]:
-        """Evaluate ``batches`` as part of the ingest writer's transaction (SQLite: one write turn for the readings,
+        """Evaluate ``batches`` as part of the ingest writer's transaction (one write turn for the readings,
         their alarms and the rule states, instead of a second transaction queued behind the next batch).
 
         On entering: the devices' locks are taken (before the caller's transaction, in the order the tick thread

@@ -58,10 +58,10 @@ class Settings(BaseModel):
     )
     session_hours: int = Field(default=12, ge=1)
     rules_tick_s: float = Field(default=15.0, gt=0, description="How often time-based rules are evaluated.")
-    rules_in_ingest_transaction: bool | None = Field(
-        default=None,
-        description="Evaluate rules on ingest inside the writer's transaction (one write turn for readings and "
-        "their alarms) instead of on a thread after its commit; unset: on SQLite only.",
+    rules_in_ingest_transaction: bool = Field(
+        default=True,
+        description="Evaluate rules on ingest inside the writer's transaction (alarming devices committed first, "
+        "the rest of the batch after) instead of on a thread after its commit.",
     )
     rules_state_cache: bool = Field(
         default=True,

@@ -1,6 +1,6 @@
 """Work that rides in the ingest writer's transaction, and the devices whose part should commit before the rest.
 
-A hook of :class:`~maeul.platform.ingest.IngestService` (the rule runner on SQLite) is entered with a batch's devices
+A hook of :class:`~maeul.platform.ingest.IngestService` (the rule runner) is entered with a batch's devices
 before the writer's transaction and yields a :class:`TransactionWrites`. Its ``urgent`` devices are those whose
 part changes something people wait for (an alarm raised or cleared): the writer commits their readings and their
 part first, in a small transaction of its own, and the rest of the batch after it, so that an alarm never waits
