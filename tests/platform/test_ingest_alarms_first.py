@@ -1,6 +1,6 @@
-"""With rules in the writer's transaction (SQLite), a batch's alarming devices are committed first, in a small
-transaction of their own: their alarm never waits for the other devices' readings. Nothing is lost or doubled
-when the rest of the batch fails."""
+"""With rules in the writer's transaction (the default on both stores), a batch's alarming devices are committed
+first, in a small transaction of their own: their alarm never waits for the other devices' readings. Nothing is
+lost or doubled when the rest of the batch fails."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ T0 = 1_763_856_000_000
 
 
 @pytest.fixture
-def homes(tmp_path: Path) -> Iterator[tuple[Platform, list[int]]]:
-    """A platform on SQLite (writer not started) and five homes whose rule raises above 30 °C."""
-    instance = Platform.create(load_settings({}, data_dir=tmp_path / "data"))
+def homes(tmp_path: Path, database_url: str) -> Iterator[tuple[Platform, list[int]]]:
+    """A platform on each store (writer not started) and five homes whose rule raises above 30 °C."""
+    instance = Platform.create(load_settings({}, data_dir=tmp_path / "data", database_url=database_url))
     with instance.engine.begin() as conn:
         accounts.create_tenant(conn, TENANT, "남양주시")
         profile = devices.create_profile(conn, TENANT, "room", [{"key": "temperature", "type": "number"}])
@@ -38,6 +38,21 @@ def homes(tmp_path: Path) -> Iterator[tuple[Platform, list[int]]]:
         yield instance, ids
     finally:
         instance.stop()
+
+
+def test_rules_run_in_the_writers_transaction_unless_turned_off(tmp_path: Path, database_url: str) -> None:
+    inline = Platform.create(load_settings({}, data_dir=tmp_path / "a", database_url=database_url))
+    environ = {"MAEUL_RULES_IN_INGEST_TRANSACTION": "false"}
+    apart = Platform.create(load_settings(environ, data_dir=tmp_path / "b", database_url=database_url))
+    try:
+        assert inline.rule_runner is not None and apart.rule_runner is not None
+        assert inline.ingest.in_transaction == [inline.rule_runner.in_transaction]
+        assert inline.rule_runner.submit not in inline.ingest.after_commit
+        assert apart.ingest.in_transaction == []
+        assert apart.rule_runner.submit in apart.ingest.after_commit
+    finally:
+        inline.stop()
+        apart.stop()
 
 
 def _bundle(ids: list[int], hot: int) -> list[tuple[DeviceBatch, None, tuple[str, str, int, str, bytes]]]:
