@@ -3,6 +3,12 @@
 The client is gmqtt (asyncio), run on its own event loop in one thread. It replaced paho-mqtt here because
 Maeul's receivers spent about twice the CPU per received message with paho (256 against 132 µs in an A/B
 on one machine, docs/performance.md, run 6), which bounded ingestion on a 2-core machine.
+
+QoS 1 deliveries take gmqtt's own hook for them (``_handle_qos_1_publish_packet``, which knows the packet id),
+not its ``on_message`` coroutine: gmqtt would wrap every message in an asyncio task and write each PUBACK with a
+system call of its own, a third of a receiver's CPU. Here a message is handed to the sink at once, and the
+PUBACKs of every message stored since the last turn of the loop go out in one write (docs/performance.md,
+run 10). gmqtt is pinned to 0.8; :func:`_qos1_hook` checks at start that the hook is there.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +32,9 @@ log = logging.getLogger("maeul.mqtt")
 _gmqtt_log = logging.getLogger("maeul.mqtt.gmqtt")
 
 DEFAULT_SESSION_EXPIRY_S = 7 * 24 * 3600
+# PUBACK with reason code 0 (Success) and no properties: remaining length 2, the same bytes in MQTT 3.1.1 and 5.
+_PUBACK = struct.Struct("!BBH")
+_PUBACK_TYPE = 0x40
 
 
 class MqttStartError(RuntimeError):
@@ -110,12 +120,9 @@ class MqttIngestClient:
         self._acked = 0
         self._rejected = 0
         self._stale = 0
-        # Completed messages whose PUBACK the event loop has yet to release (guarded by _cond).
-        self._ready: list[asyncio.Future[None]] = []
+        # (generation, packet id) of stored messages whose PUBACK the event loop has yet to write (guarded by _cond).
+        self._ready: list[tuple[int, int]] = []
         self._wake_pending = False
-        # Event-loop thread only: the messages waiting for storage, and those released but not yet acked.
-        self._waiting: set[asyncio.Task[Any]] = set()
-        self._releasing = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._client: Any = None  # gmqtt.Client, made on the loop
@@ -273,6 +280,13 @@ class MqttIngestClient:
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
+        try:
+            _qos1_hook(client, self._on_qos1_publish)
+        except RuntimeError as exc:
+            with self._cond:
+                self._start_error = str(exc)
+                self._cond.notify_all()
+            return
         self._client = client
         self._connector = asyncio.get_running_loop().create_task(self._connect_first(client))
 
@@ -307,14 +321,10 @@ class MqttIngestClient:
         if client is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.disconnect(), 5)
-        self._drop_waiting()
 
     async def _send_barrier(self) -> None:
-        # Released messages resume on later loop turns; their PUBACKs are written by gmqtt's callbacks,
-        # which run one turn after each message's task ends. Send the SUBSCRIBE only after all of them.
-        while self._releasing:
-            await asyncio.sleep(0)
-        await asyncio.sleep(0)
+        # Write the PUBACKs of everything stored so far, then the SUBSCRIBE on the same connection after them.
+        self._release_ready()
         with self._cond:
             if not self._connected or self._client is None:
                 self._barrier_pending = False
@@ -328,21 +338,21 @@ class MqttIngestClient:
         with self._cond:
             self._sub_mid = mid
 
-    def _drop_waiting(self) -> None:
-        """Messages of a connection that ended are not acknowledged: the broker redelivers them."""
-        for task in self._waiting:
-            task.cancel()
-        self._waiting.clear()
-        self._releasing = 0
-
     def _release_ready(self) -> None:
+        """Write the PUBACKs of the messages stored since the last call, in one write on the current connection."""
         with self._cond:
             ready, self._ready = self._ready, []
             self._wake_pending = False
-        for future in ready:
-            if not future.done():
-                future.set_result(None)
-                self._releasing += 1
+            generation = self._generation if self._connected else -1
+            mids = [mid for gen, mid in ready if gen == generation]
+            # Stored after their connection ended: a PUBACK on a newer connection could acknowledge another
+            # message with the same packet id, so none is sent and the broker redelivers them.
+            self._stale += len(ready) - len(mids)
+            self._acked += len(mids)
+        if mids:
+            connection = getattr(self._client, "_connection", None)
+            if connection is not None:
+                connection.send_package(b"".join([_PUBACK.pack(_PUBACK_TYPE, 2, mid) for mid in mids]))
 
     # -- gmqtt callbacks (event loop) -------------------------------------------------------------------------
 
@@ -361,7 +371,6 @@ class MqttIngestClient:
             if not stopping:
                 self._last_error = f"disconnected: {exc or 'connection lost'}"
             self._cond.notify_all()
-        self._drop_waiting()
         if stopping:
             log.debug("MQTT ingest %r disconnected", self._client_id)
         else:
@@ -380,14 +389,21 @@ class MqttIngestClient:
                 self._subscribed = True
             self._cond.notify_all()
 
-    async def _on_message(self, _client: Any, topic: str | bytes, payload: bytes, qos: int, _properties: Any) -> int:
+    def _on_message(self, _client: Any, topic: str | bytes, payload: bytes, qos: int, _properties: Any) -> None:
+        """gmqtt's callback for QoS 0 messages (the subscription grants at most 1, so nothing comes at 2)."""
+        self._deliver(topic, payload, None)
+
+    def _on_qos1_publish(self, mid: int, payload: bytes, topic: str | bytes, _properties: Any) -> None:
+        """gmqtt's hook for a QoS 1 PUBLISH: hand it over; its PUBACK goes out once the sink says it is stored."""
+        self._deliver(topic, payload, mid)
+
+    def _deliver(self, topic: str | bytes, payload: bytes, mid: int | None) -> None:
         with self._cond:
             self._received += 1
             generation = self._generation
         if isinstance(topic, bytes):  # gmqtt passes a topic that is not UTF-8 undecoded
             topic = "<topic is not UTF-8>"
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        done = self._completion(future, qos, generation)
+        done = self._completion(mid, generation)
         parsed = parse_telemetry_topic(topic)
         try:
             if parsed is None:
@@ -400,17 +416,9 @@ class MqttIngestClient:
         except Exception:
             # Unacknowledged, the message stays in flight on the broker and is redelivered after a reconnect.
             log.exception("MQTT ingest %r: sink failed on %r; message left unacknowledged", self._client_id, topic)
-        if qos == 0:
-            return 0
-        task = asyncio.current_task()
-        assert task is not None
-        self._waiting.add(task)
-        await future  # cancelled (no PUBACK) if the connection ends first
-        self._waiting.discard(task)
-        self._releasing -= 1
-        return 0
 
-    def _completion(self, future: asyncio.Future[None], qos: int, generation: int) -> Callable[[], None]:
+    def _completion(self, mid: int | None, generation: int) -> Callable[[], None]:
+        """The sink's callback for one message: called (from any thread) once it is stored."""
         fired = False
         loop = self._loop
         assert loop is not None
@@ -422,13 +430,12 @@ class MqttIngestClient:
                     return
                 fired = True
                 if generation != self._generation or not self._connected:
-                    # A PUBACK on a newer connection could acknowledge another message with the same id.
-                    self._stale += 1
+                    self._stale += 1  # its connection is gone: the broker redelivers it (see _release_ready)
                     return
-                self._acked += 1
-                if qos == 0:
+                if mid is None:  # QoS 0: nothing to acknowledge
+                    self._acked += 1
                     return
-                self._ready.append(future)
+                self._ready.append((generation, mid))
                 wake = not self._wake_pending
                 self._wake_pending = True
             if wake:
@@ -436,3 +443,12 @@ class MqttIngestClient:
                     loop.call_soon_threadsafe(self._release_ready)
 
         return on_stored
+
+
+def _qos1_hook(client: Any, deliver: Callable[[int, bytes, str | bytes, Any], None]) -> None:
+    """Take gmqtt's QoS 1 delivery: ``deliver(packet id, payload, topic, properties)`` instead of its task."""
+    handler = getattr(client, "_package_handler", None)
+    if handler is None or not callable(getattr(handler, "_handle_qos_1_publish_packet", None)):
+        version = getattr(gmqtt, "__version__", "?")
+        raise RuntimeError(f"gmqtt {version} has no QoS 1 delivery hook: Maeul needs gmqtt 0.8")
+    handler._handle_qos_1_publish_packet = deliver
