@@ -1,9 +1,8 @@
 """An MQTT receiver process: one member of the shared subscription that parses and validates messages, and
 hands them to the platform's one writer (in the main process) through a pipe.
 
-Why: receiving, parsing and validating a message costs about 130 µs of Python (the MQTT client's share of it
-about half), so one process cannot receive much more than a few thousand messages a second, however fast
-the store is.
+Why: receiving, parsing, validating and forwarding a message costs 20–35 µs of Python (docs/performance.md,
+run 10), which with the writer's own work would fill one core at well under the store's rate.
 Receivers spread that work over processes, while storage keeps one writer: one SQLite write lock holder,
 one rule runner seeing every batch, and the main process's after-commit hooks unchanged.
 

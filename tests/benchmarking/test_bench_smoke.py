@@ -104,6 +104,23 @@ def test_end_to_end_with_ingest_workers(mosquitto: None) -> None:
     assert "receivers" in run.sustained.cpu
 
 
+@pytest.mark.mqtt
+def test_receiver_alone_benchmark_prints_its_figures(mosquitto: None) -> None:
+    """benchmarks/mqtt_receiver.py: one receiver, its messages acknowledged and its CPU per message printed."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "mqtt_receiver.py"
+    spec = importlib.util.spec_from_file_location("mqtt_receiver_bench", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = CliRunner().invoke(module.app, ["--seconds", "1", "--publishers", "1", "--ceiling-seconds", "1"])
+    assert result.exit_code == 0, result.output
+    assert "msg/s acknowledged" in result.output
+    assert "CPU per message" in result.output and "µs" in result.output
+    assert "broker ceiling" in result.output
+
+
 def _check_run(run: object) -> None:
     from maeul.benchmarking.figures import IngestRun
 

@@ -106,6 +106,35 @@ def test_unacked_messages_are_redelivered_to_the_same_client_id(make_client: Mak
     assert numbers(final) == [99]
 
 
+def test_messages_stored_together_are_all_acknowledged_at_once(make_client: MakeClient, device: Device) -> None:
+    """Held, then committed in one go (PUBACKs written together): every one is acknowledged, none comes back."""
+    sink = RecordingSink(hold=lambda _payload: True)
+    client = make_client("ingest-1", sink)
+    dev = device("namyangju", 7)
+    publish_numbered(dev, TOPIC7, range(200))
+    assert wait_until(lambda: client.received == 200, TIMEOUT_S)
+    assert client.acked == 0
+    assert sink.release() == 200
+    assert wait_until(lambda: client.acked == 200, TIMEOUT_S)
+    assert client.stale_acks == 0
+    client.stop()
+
+    again = RecordingSink()
+    make_client("ingest-1", again)
+    dev.publish(TOPIC7, b"999")
+    assert wait_until(lambda: again.count() >= 1, TIMEOUT_S)
+    assert numbers(again) == [999]  # nothing of the 200 was redelivered
+
+
+def test_start_fails_clearly_without_gmqtts_qos1_hook(make_client: MakeClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another gmqtt without the packet hook Maeul takes must fail the start with a reason, not drop PUBACKs."""
+    from gmqtt.mqtt.handler import MqttPackageHandler
+
+    monkeypatch.delattr(MqttPackageHandler, "_handle_qos_1_publish_packet")
+    with pytest.raises(MqttStartError, match="QoS 1 delivery hook"):
+        make_client("ingest-1", RecordingSink())
+
+
 def test_unacked_messages_stay_with_their_session(make_client: MakeClient, device: Device) -> None:
     """Another group member does not take over a stopped member's unacked messages (nor its share)."""
     held = RecordingSink(hold=lambda _payload: True)
