@@ -29,6 +29,7 @@ from maeul.adapters.mqtt.subscriber import MqttIngestClient
 from maeul.adapters.sql.devices import DeviceContext
 from maeul.benchmarking.ceilings import broker_ceiling
 from maeul.benchmarking.environment import bench_broker, load_publishers
+from maeul.benchmarking.workload import RETENTION_DAYS
 from maeul.core.profiles import ProfileSpec
 from maeul.platform.gc_tuning import tune_for_ingest
 from maeul.platform.ingest_receiver import MESSAGE, REJECT, ReceiverSink
@@ -49,7 +50,7 @@ class _AnyDevice:
     def by_id(self, tenant_id: str, device_id: int) -> DeviceContext:
         ctx = self._known.get(device_id)
         if ctx is None:
-            ctx = self._known[device_id] = DeviceContext(device_id, tenant_id, self._spec, 365, "Asia/Seoul")
+            ctx = self._known[device_id] = DeviceContext(device_id, tenant_id, self._spec, RETENTION_DAYS, "Asia/Seoul")
         return ctx
 
 

@@ -343,16 +343,16 @@ class MqttIngestClient:
         with self._cond:
             ready, self._ready = self._ready, []
             self._wake_pending = False
-            generation = self._generation if self._connected else -1
+            connection = getattr(self._client, "_connection", None) if self._connected else None
+            generation = self._generation if connection is not None else -1
             mids = [mid for gen, mid in ready if gen == generation]
             # Stored after their connection ended: a PUBACK on a newer connection could acknowledge another
             # message with the same packet id, so none is sent and the broker redelivers them.
             self._stale += len(ready) - len(mids)
             self._acked += len(mids)
         if mids:
-            connection = getattr(self._client, "_connection", None)
-            if connection is not None:
-                connection.send_package(b"".join([_PUBACK.pack(_PUBACK_TYPE, 2, mid) for mid in mids]))
+            assert connection is not None
+            connection.send_package(b"".join([_PUBACK.pack(_PUBACK_TYPE, 2, mid) for mid in mids]))
 
     # -- gmqtt callbacks (event loop) -------------------------------------------------------------------------
 
