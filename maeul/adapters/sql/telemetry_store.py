@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert
 
 from maeul.adapters.sql.raw_cursor import raw_cursor
 from maeul.adapters.sql.tables import dead_letters
-from maeul.adapters.sql.telemetry_sql import PostgresBulk, SqliteBulk, StagedRow
+from maeul.adapters.sql.telemetry_sql import PostgresBulk, PostgresColumns, SqliteBulk, StagedRow
 from maeul.core.readings import Reading
 
 PAYLOAD_LIMIT = 65_536
@@ -99,39 +99,24 @@ class TelemetryStore:
         return SqliteBulk().write(cursor, rows)
 
     def _write_postgres(self, cursor: Any, batches: Iterable[DeviceBatch]) -> int:
-        device_ids: list[int] = []
-        keys: list[str] = []
-        stamps: list[int] = []
-        numbers: list[float | None] = []
-        texts: list[str | None] = []
-        retention: list[int] = []
-        tz_of_device: dict[int, str] = {}
+        columns = PostgresColumns()
+        offset_of_tz: dict[str, int] = {}
+        reference_ts: int | None = None  # zone offsets are taken at the first reading, as on SQLite
         for batch in batches:
-            readings = batch.readings
-            n = len(readings)
-            if not n:
+            if not batch.readings:
                 continue
-            device_ids.extend([batch.device_id] * n)
-            retention.extend([batch.retention_days] * n)
-            tz_of_device[batch.device_id] = batch.timezone
-            for r in readings:
-                keys.append(r.key)
-                stamps.append(r.ts)
-                value = r.value
-                if isinstance(value, float):
-                    numbers.append(value)
-                    texts.append(None)
-                else:
-                    numbers.append(None)
-                    texts.append(value)
-        if not keys:
+            if reference_ts is None:
+                reference_ts = batch.readings[0].ts
+            offset = offset_of_tz.get(batch.timezone)
+            if offset is None:
+                offset = offset_of_tz[batch.timezone] = utc_offset_ms(batch.timezone, reference_ts)
+            columns.add(batch.device_id, batch.retention_days, offset, batch.readings)
+        if not len(columns):
             return 0
-        if self.before_insert is not None:
-            self.before_insert(retention, stamps)
-        reference_ts = stamps[0]
-        offset_of_tz = {tz: utc_offset_ms(tz, reference_ts) for tz in set(tz_of_device.values())}
-        offsets = {device_id: offset_of_tz[tz] for device_id, tz in tz_of_device.items()}
-        return PostgresBulk().write(cursor, (device_ids, keys, stamps, numbers, texts, retention), offsets)
+        if self.before_insert is not None:  # the span of each retention class: its oldest and newest stamp
+            days = [d for d in columns.spans for _ in range(2)]
+            self.before_insert(days, [ts for span in columns.spans.values() for ts in span])
+        return PostgresBulk().write(cursor, columns)
 
     @staticmethod
     def write_dead_letters(conn: Connection, letters: Sequence[DeadLetter]) -> None:

@@ -73,3 +73,24 @@ def test_upgrade_keeps_existing_data(database_url: str) -> None:
             assert conn.exec_driver_sql("SELECT name FROM tenants").scalar_one() == "남양주시"
     finally:
         engine.dispose()
+
+
+def test_tables_updated_in_place_leave_room_for_heap_only_updates_on_postgres(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            options = dict(
+                conn.exec_driver_sql(
+                    "SELECT relname, array_to_string(reloptions, ',') FROM pg_class "
+                    "WHERE relname IN ('latest_values', 'rollup_minute', 'rollup_hour', 'rollup_day')"
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    assert options == {
+        "latest_values": "fillfactor=50",
+        "rollup_hour": "fillfactor=50",
+        "rollup_day": "fillfactor=50",
+        "rollup_minute": None,
+    }

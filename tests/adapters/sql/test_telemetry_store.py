@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, DBAPIError
 
@@ -212,3 +215,76 @@ def test_writes_outside_a_transaction_skip_repeats_too(engine: Engine) -> None:
     with engine.connect() as conn:
         latest = {r.device_id: (r.ts, r.value_num) for r in conn.execute(select(latest_values))}
     assert latest == {1: (T0 + 2000, 3.0), 2: (T0, 5.0)}
+
+
+def test_a_repeat_later_in_a_transaction_keeps_what_the_transaction_wrote_before(engine: Engine) -> None:
+    """PostgreSQL tries a plain insert first and undoes only that when a row repeats (SQLite: its stage)."""
+    store = make_store(engine)
+    write(engine, store, [batch(1, [Reading("t", T0, 1.0)])])
+    with engine.begin() as conn:
+        assert store.write(conn, [batch(2, [Reading("t", T0, 5.0)])]) == 1
+        store.write_dead_letters(conn, [DeadLetter("mqtt", "bad", T0)])
+        assert store.write(conn, [batch(1, [Reading("t", T0, 9.0), Reading("t", T0 + 1000, 2.0)])]) == 1
+        assert store.write(conn, [batch(2, [Reading("t", T0 + 1000, 6.0)])]) == 1
+    assert telemetry_rows(engine) == {
+        (1, "t", T0, 1.0, None),
+        (1, "t", T0 + 1000, 2.0, None),
+        (2, "t", T0, 5.0, None),
+        (2, "t", T0 + 1000, 6.0, None),
+    }
+    assert _rollup_counts(engine)["day"] == [2, 2]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(dead_letters)).scalar_one() == 1
+
+
+def test_two_writers_of_the_same_rows_store_them_once_on_postgres(pg_engine: Engine) -> None:
+    """The second writer waits on the first's uncommitted rows, then finds them stored: it keeps only its new
+    rows, and the latest values and rollups count every reading once."""
+    store = make_store(pg_engine)
+    shared = [Reading("t", T0 + i * 1000, float(i)) for i in range(4)]
+    second_stored: list[int] = []
+    with pg_engine.begin() as first:
+        assert store.write(first, [batch(1, shared)]) == 4
+
+        def second_writer() -> None:
+            second_stored.append(write(pg_engine, store, [batch(1, [*shared, Reading("t", T0 + 9000, 9.0)])]))
+
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # blocked on the first transaction's rows
+    thread.join(10)
+    assert not thread.is_alive()
+    assert second_stored == [1]
+    assert len(telemetry_rows(pg_engine)) == 5
+    assert _rollup_counts(pg_engine)["day"] == [5]
+    with pg_engine.connect() as conn:
+        assert conn.execute(select(latest_values.c.ts)).scalar_one() == T0 + 9000
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    readings=st.lists(
+        st.tuples(
+            st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=64),
+            st.integers(0, 10_000),
+            st.one_of(st.floats(allow_nan=False, allow_infinity=False), _TEXT),
+        ),
+        min_size=1,
+        max_size=12,
+        unique_by=lambda r: (r[0], r[1]),
+    )
+)
+def test_any_key_and_value_comes_back_as_written(engine: Engine, readings: list[tuple[str, int, float | str]]) -> None:
+    """Keys and values travel as array literals on PostgreSQL (quotes, backslashes, braces, commas, NULL)."""
+    store = make_store(engine)
+    with engine.begin() as conn:
+        conn.execute(telemetry.delete())
+    assert write(engine, store, [batch(1, [Reading(k, T0 + dt, v) for k, dt, v in readings])]) == len(readings)
+    expected = {
+        (1, k, T0 + dt, v if isinstance(v, float) else None, v if isinstance(v, str) else None) for k, dt, v in readings
+    }
+    assert telemetry_rows(engine) == expected
