@@ -136,10 +136,17 @@ class SqliteBulk:
             raise
 
 
+# PostgreSQL folds the batch into minutes once (``m``), then hours and days from those minutes: a minute bucket
+# lies inside one hour and one day bucket, since zone offsets are whole minutes (every zone's, since 1972).
+_POSTGRES_BUCKETS = (
+    ("minute", "b"),
+    ("hour", "(b + offset_ms) / 3600000 * 3600000 - offset_ms"),
+    ("day", "(b + offset_ms) / 86400000 * 86400000 - offset_ms"),
+)
 _POSTGRES_ROLLUP = (
     "{name} AS (INSERT INTO {table} (device_id, key, bucket, count, min, max, sum) "
-    "SELECT device_id, key, {bucket} AS b, count(*), min(value_num), max(value_num), sum(value_num) "
-    "FROM num GROUP BY device_id, key, b ORDER BY device_id, key, b "
+    "SELECT device_id, key, {bucket} AS rb, sum(c), min(lo), max(hi), sum(s) "
+    "FROM m GROUP BY device_id, key, rb ORDER BY device_id, key, rb "
     "ON CONFLICT (device_id, key, bucket) DO UPDATE SET count = {table}.count + excluded.count, "
     "min = least({table}.min, excluded.min), max = greatest({table}.max, excluded.max), "
     "sum = {table}.sum + excluded.sum)"
@@ -153,12 +160,13 @@ _POSTGRES_WRITE = (
     "ORDER BY device_id, key, ts DESC "
     "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num, "
     "value_str = excluded.value_str WHERE excluded.ts >= latest_values.ts), "
-    "num AS MATERIALIZED (SELECT new.device_id, new.key, new.ts, new.value_num, z.offset_ms FROM new "
+    "m AS MATERIALIZED (SELECT new.device_id, new.key, new.ts / 60000 * 60000 AS b, z.offset_ms, count(*)::int AS c, "
+    "min(new.value_num) AS lo, max(new.value_num) AS hi, sum(new.value_num) AS s FROM new "
     "JOIN unnest(%s::int[], %s::bigint[]) AS z (device_id, offset_ms) ON z.device_id = new.device_id "
-    "WHERE new.value_num IS NOT NULL), "
+    "WHERE new.value_num IS NOT NULL GROUP BY 1, 2, 3, 4), "
     + ", ".join(
         _POSTGRES_ROLLUP.format(name=f"r_{period}", table=f"rollup_{period}", bucket=bucket)
-        for period, bucket in _BUCKETS
+        for period, bucket in _POSTGRES_BUCKETS
     )
     + " SELECT count(*) FROM new"
 )
@@ -167,7 +175,8 @@ _POSTGRES_WRITE = (
 class PostgresBulk:
     """The whole write in one statement (one round trip): data-modifying CTEs insert the raw rows, and from
     the rows actually inserted (``RETURNING``) upsert the latest values and fold the minute/hour/day rollups,
-    aggregated per (device, key, bucket) by the server. Nothing comes back but the count of new rows.
+    aggregated per (device, key, bucket) by the server (the batch's minutes first, hours and days from them).
+    Nothing comes back but the count of new rows.
 
     The raw rows are first inserted with a plain ``INSERT`` (:attr:`WRITE_NEW`) inside a savepoint. Nearly every
     batch is all new, and a plain insert costs PostgreSQL about a third less than ``ON CONFLICT DO NOTHING``,
