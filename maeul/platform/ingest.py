@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import random
 import threading
 import time
@@ -20,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from maeul.adapters.sql.devices import DeviceContext, device_context
 from maeul.adapters.sql.sqlite_gate import mark_bulk_writer
-from maeul.adapters.sql.telemetry_store import DeadLetter, DeviceBatch, TelemetryStore
+from maeul.adapters.sql.telemetry_store import DeadLetter, DeviceBatch, PreparedWrite, TelemetryStore
 from maeul.core.payloads import PayloadError, parse_payload
 from maeul.core.profiles import validate
 from maeul.core.readings import Reading, Rejection
@@ -29,6 +28,7 @@ from maeul.platform.metrics import Metrics
 from maeul.platform.row_budget import RowBudget
 from maeul.platform.settings import Settings
 from maeul.platform.transaction_writes import TransactionHook, TransactionWrites, split_urgent
+from maeul.platform.write_queue import WriteQueue
 
 log = logging.getLogger("maeul.ingest")
 
@@ -70,6 +70,9 @@ class _Pending:
     done: Callable[[], None]  # called once the messages' rows (or dead letters) are committed
     result: IngestResult | None  # what an HTTP caller reads afterwards (None for MQTT)
     queued_at: float  # time.monotonic() when it was queued
+
+    def device_batches(self) -> list[DeviceBatch]:
+        return [batch for batch, _, _ in self.messages if batch is not None]
 
 
 def _rows_of(messages: list[Message]) -> int:
@@ -158,7 +161,8 @@ class IngestService:
         self.store = store
         self.devices = DeviceCache(engine)
         self.budget = RowBudget(settings.ingest_queue_rows)
-        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        postgres = engine.dialect.name == "postgresql"
+        self._queue: WriteQueue[_Pending] = WriteQueue(settings.ingest_batch_rows, lambda: PreparedWrite(postgres))
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         # Work done in each batch's transaction (the rule runner), then after its commit (the warnings service).
@@ -171,6 +175,7 @@ class IngestService:
 
     def start(self) -> None:
         self._stopping.clear()
+        self._queue.reopen()
         self._thread = threading.Thread(target=self._run, name="maeul-ingest-writer", daemon=True)
         self._thread.start()
 
@@ -183,7 +188,7 @@ class IngestService:
         if self._thread is None:
             return
         self._stopping.set()
-        self._queue.put(None)
+        self._queue.close()
         self._thread.join()
         self._thread = None
 
@@ -263,62 +268,26 @@ class IngestService:
 
     # --- the writer ---------------------------------------------------------------------------------------
 
-    def _collect(self, first: _Pending) -> tuple[list[_Pending], bool]:
-        """Group commit: take what is already queued (up to the batch size), lingering only if configured."""
-        batch = [first]
-        rows = first.rows
-        linger = self.settings.ingest_batch_ms / 1000
-        deadline = time.monotonic() + linger
-        while rows < self.settings.ingest_batch_rows:
-            remaining = deadline - time.monotonic()
-            try:
-                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:
-                return batch, True
-            batch.append(item)
-            rows += item.rows
-        return batch, False
-
     def _run(self) -> None:
         mark_bulk_writer()  # on SQLite, alarms and deliveries write between our batches (sqlite_gate.py)
-        stop = False
-        while not stop:
-            first = self._queue.get()
-            if first is None:
-                break
-            batch, stop = self._collect(first)
+        linger = self.settings.ingest_batch_ms / 1000
+        while (batch := self._queue.take(linger)) is not None:  # after stop(): what was accepted, then None
             self.metrics.queue_rows.set(self.budget.used)  # the gauge: per batch, not per message
-            self.metrics.queue_seconds.observe(time.monotonic() - first.queued_at)
-            self._write_with_retry(batch)
-            self.budget.release(sum(item.rows for item in batch))
-            for item in batch:
+            self.metrics.queue_seconds.observe(time.monotonic() - batch.items[0].queued_at)
+            self._write_with_retry(batch.items, batch.prepared)
+            self.budget.release(batch.rows)
+            for item in batch.items:
                 try:
                     item.done()
                 except Exception:  # an acknowledgement failing must not stop the pipeline
                     log.exception("acknowledgement callback failed")
             self.metrics.queue_rows.set(self.budget.used)
-        # Drain whatever was accepted before stop() (stop puts None last).
-        leftover: list[_Pending] = []
-        while True:
-            try:
-                pending = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if pending is not None:
-                leftover.append(pending)
-        if leftover:
-            self._write_with_retry(leftover)
-            self.budget.release(sum(item.rows for item in leftover))
-            for item in leftover:
-                item.done()
 
-    def _write_with_retry(self, batch: list[_Pending]) -> None:
+    def _write_with_retry(self, batch: list[_Pending], prepared: PreparedWrite | None = None) -> None:
         delay = 0.05
         while True:
             try:
-                self._write(batch)
+                self._write(batch, prepared)
                 return
             except DBAPIError as exc:
                 if exc.connection_invalidated or _is_transient(exc):
@@ -330,10 +299,11 @@ class IngestService:
                 self._write_one_by_one(batch)
                 return
 
-    def _write(self, batch: list[_Pending]) -> None:
-        self._write_messages([message for item in batch for message in item.messages])
+    def _write(self, batch: list[_Pending], prepared: PreparedWrite | None = None) -> None:
+        self._write_messages([message for item in batch for message in item.messages], prepared)
 
-    def _write_messages(self, messages: list[Message]) -> None:
+    def _write_messages(self, messages: list[Message], prepared: PreparedWrite | None = None) -> None:
+        """Write the messages; ``prepared`` holds their readings made ready for the store, in the same order."""
         started = time.perf_counter()
         devices = [device for device, _, _ in messages if device is not None]
         letters = [letter for _, letter, _ in messages if letter is not None]
@@ -343,7 +313,8 @@ class IngestService:
             urgent, first, rest = split_urgent(devices, writes)
             if first:  # alarms first: their devices' readings and writes in a small transaction of their own
                 stored += self._commit_part(first, [], writes, urgent)
-            stored += self._commit_part(rest, letters, writes, None)
+                prepared = None  # prepared for the whole batch; the rest is prepared again
+            stored += self._commit_part(rest, letters, writes, None, prepared)
         rows = sum(len(d.readings) for d in devices)
         self.metrics.write_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_rows.observe(rows)
@@ -358,11 +329,12 @@ class IngestService:
         letters: list[DeadLetter],
         writes: list[TransactionWrites],
         only: frozenset[int] | None,
+        prepared: PreparedWrite | None = None,
     ) -> int:
         """One transaction: the devices' readings, the dead letters and the hooks' part for ``only`` those devices
         (None: all they have left); then the after-commit callbacks. Returns the rows that were new."""
         with self.engine.begin() as conn:
-            stored = self.store.write(conn, devices)
+            stored = self.store.write(conn, devices, prepared)
             self.store.write_dead_letters(conn, letters)
             for write in writes:
                 write(conn, only)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from maeul.adapters.sql import accounts, devices
 from maeul.adapters.sql.tables import dead_letters, telemetry
-from maeul.adapters.sql.telemetry_store import DeviceBatch
+from maeul.adapters.sql.telemetry_store import DeviceBatch, PreparedWrite
 from maeul.core.readings import Reading
 from maeul.platform.app import Platform
 from maeul.platform.ingest import rejected_message
@@ -34,10 +34,10 @@ def platform(tmp_path: Path) -> Iterator[tuple[Platform, int, int]]:
         bad = int(devices.create_device(conn, TENANT, "bad")[0]["id"])
     store_write = instance.ingest.store.write
 
-    def write(conn: Connection, batches: Sequence[DeviceBatch]) -> int:
+    def write(conn: Connection, batches: Sequence[DeviceBatch], prepared: PreparedWrite | None = None) -> int:
         if any(batch.device_id == bad for batch in batches):
             raise DBAPIError("INSERT ...", {}, RuntimeError("poisoned row"))  # permanent, not transient
-        return store_write(conn, batches)
+        return store_write(conn, batches, prepared)
 
     instance.ingest.store.write = write  # type: ignore[method-assign]
     try:

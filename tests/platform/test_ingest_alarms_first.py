@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from maeul.adapters.sql import accounts, alarms, devices, rules
 from maeul.adapters.sql.tables import telemetry
-from maeul.adapters.sql.telemetry_store import DeviceBatch
+from maeul.adapters.sql.telemetry_store import DeviceBatch, PreparedWrite
 from maeul.core.readings import Reading
 from maeul.platform.app import Platform
 from maeul.platform.settings import load_settings
@@ -107,11 +107,11 @@ def test_when_the_rest_of_the_batch_fails_once_everything_is_stored_once_with_on
     store_write = instance.ingest.store.write
     failures: list[int] = []
 
-    def write(conn: Connection, batches: Sequence[DeviceBatch]) -> int:
+    def write(conn: Connection, batches: Sequence[DeviceBatch], prepared: PreparedWrite | None = None) -> int:
         if not failures and any(b.device_id != hot for b in batches):
             failures.append(1)
             raise DBAPIError("INSERT ...", {}, RuntimeError("database is locked"))  # transient: the batch is retried
-        return store_write(conn, batches)
+        return store_write(conn, batches, prepared)
 
     instance.ingest.store.write = write  # type: ignore[method-assign]
     acked: list[str] = []

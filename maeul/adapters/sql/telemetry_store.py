@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert
@@ -59,64 +58,91 @@ def utc_offset_ms(timezone: str, at_ms: int) -> int:
 _SQLITE_STAGE_READY = "maeul_telemetry_stage"  # key in the pooled connection's info: staging table created
 
 
+class PreparedWrite:
+    """Batches made ready for one bulk write as they arrive, before the writer's transaction begins.
+
+    The per-reading work (rows for SQLite's stage, array literals for PostgreSQL) is done in :meth:`add`, so
+    a pipeline can do it while the previous batch is being written (the database releases the interpreter
+    lock). Zone offsets are taken at the first reading added, on both stores.
+    """
+
+    __slots__ = ("_offset_of_tz", "_reference_ts", "batches", "columns", "rows")
+
+    def __init__(self, postgres: bool) -> None:
+        self.batches: list[DeviceBatch] = []
+        self.rows: list[StagedRow] = []  # SQLite
+        self.columns = PostgresColumns() if postgres else None
+        self._offset_of_tz: dict[str, int] = {}
+        self._reference_ts: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.columns) if self.columns is not None else len(self.rows)
+
+    def add(self, batch: DeviceBatch) -> None:
+        self.batches.append(batch)
+        readings = batch.readings
+        if not readings:
+            return
+        if self._reference_ts is None:
+            self._reference_ts = readings[0].ts
+        offset = self._offset_of_tz.get(batch.timezone)
+        if offset is None:
+            offset = self._offset_of_tz[batch.timezone] = utc_offset_ms(batch.timezone, self._reference_ts)
+        if self.columns is not None:
+            self.columns.add(batch.device_id, batch.retention_days, offset, readings)
+            return
+        device_id, days = batch.device_id, batch.retention_days
+        append = self.rows.append
+        for r in readings:
+            value = r.value
+            if isinstance(value, float):
+                append((device_id, r.key, r.ts, value, None, days, offset))
+            else:
+                append((device_id, r.key, r.ts, None, value, days, offset))
+
+    def spans(self) -> tuple[list[int], list[int]]:
+        """Retention classes and stamps covering every row: each class's oldest and newest stamp."""
+        if self.columns is not None:
+            spans = self.columns.spans
+            return [d for d in spans for _ in range(2)], [ts for span in spans.values() for ts in span]
+        return [r[5] for r in self.rows], [r[2] for r in self.rows]
+
+
 class TelemetryStore:
     """Stateless writer; ``before_insert`` lets the PostgreSQL partition manager create partitions first."""
 
     def __init__(self, before_insert: Callable[[Sequence[int], Sequence[int]], None] | None = None) -> None:
         self.before_insert = before_insert
 
-    def write(self, conn: Connection, batches: Iterable[DeviceBatch]) -> int:
-        """Store the readings; returns how many raw rows were new (duplicates are skipped silently)."""
-        with raw_cursor(conn, "telemetry bulk write") as cursor:
-            if conn.dialect.name == "postgresql":
-                return self._write_postgres(cursor, batches)
-            return self._write_sqlite(conn, cursor, batches)
-
-    def _write_sqlite(self, conn: Connection, cursor: Any, batches: Iterable[DeviceBatch]) -> int:
-        batches = list(batches)
-        if not any(batch.readings for batch in batches):
-            return 0
-        offset_of_tz: dict[str, int] = {}
-        reference_ts = next(batch.readings[0].ts for batch in batches if batch.readings)
-        rows: list[StagedRow] = []
-        append = rows.append
+    @staticmethod
+    def prepare(conn_or_dialect: Connection | str, batches: Iterable[DeviceBatch] = ()) -> PreparedWrite:
+        """A :class:`PreparedWrite` for the connection's database (or a dialect name), with ``batches`` added."""
+        dialect = conn_or_dialect if isinstance(conn_or_dialect, str) else conn_or_dialect.dialect.name
+        prepared = PreparedWrite(dialect == "postgresql")
         for batch in batches:
-            device_id, days = batch.device_id, batch.retention_days
-            offset = offset_of_tz.get(batch.timezone)
-            if offset is None:
-                offset = offset_of_tz[batch.timezone] = utc_offset_ms(batch.timezone, reference_ts)
-            for r in batch.readings:
-                value = r.value
-                if isinstance(value, float):
-                    append((device_id, r.key, r.ts, value, None, days, offset))
-                else:
-                    append((device_id, r.key, r.ts, None, value, days, offset))
+            prepared.add(batch)
+        return prepared
+
+    def write(self, conn: Connection, batches: Iterable[DeviceBatch], prepared: PreparedWrite | None = None) -> int:
+        """Store the readings; returns how many raw rows were new (duplicates are skipped silently).
+
+        ``prepared``: the same batches already made ready by :meth:`prepare` (then ``batches`` is not read again).
+        """
+        if prepared is None:
+            prepared = self.prepare(conn, batches)
+        if (prepared.columns is not None) != (conn.dialect.name == "postgresql"):
+            raise ValueError("the write was prepared for another database")
+        if not len(prepared):
+            return 0
         if self.before_insert is not None:
-            self.before_insert([r[5] for r in rows], [r[2] for r in rows])
-        info = conn.connection.info
-        if not info.get(_SQLITE_STAGE_READY):
-            info[_SQLITE_STAGE_READY] = SqliteBulk.prepare(cursor)
-        return SqliteBulk().write(cursor, rows)
-
-    def _write_postgres(self, cursor: Any, batches: Iterable[DeviceBatch]) -> int:
-        columns = PostgresColumns()
-        offset_of_tz: dict[str, int] = {}
-        reference_ts: int | None = None  # zone offsets are taken at the first reading, as on SQLite
-        for batch in batches:
-            if not batch.readings:
-                continue
-            if reference_ts is None:
-                reference_ts = batch.readings[0].ts
-            offset = offset_of_tz.get(batch.timezone)
-            if offset is None:
-                offset = offset_of_tz[batch.timezone] = utc_offset_ms(batch.timezone, reference_ts)
-            columns.add(batch.device_id, batch.retention_days, offset, batch.readings)
-        if not len(columns):
-            return 0
-        if self.before_insert is not None:  # the span of each retention class: its oldest and newest stamp
-            days = [d for d in columns.spans for _ in range(2)]
-            self.before_insert(days, [ts for span in columns.spans.values() for ts in span])
-        return PostgresBulk().write(cursor, columns)
+            self.before_insert(*prepared.spans())
+        with raw_cursor(conn, "telemetry bulk write") as cursor:
+            if prepared.columns is not None:
+                return PostgresBulk().write(cursor, prepared.columns)
+            info = conn.connection.info
+            if not info.get(_SQLITE_STAGE_READY):
+                info[_SQLITE_STAGE_READY] = SqliteBulk.prepare(cursor)
+            return SqliteBulk().write(cursor, prepared.rows)
 
     @staticmethod
     def write_dead_letters(conn: Connection, letters: Sequence[DeadLetter]) -> None:
