@@ -164,7 +164,6 @@ class IngestService:
         postgres = engine.dialect.name == "postgresql"
         self._queue: WriteQueue[_Pending] = WriteQueue(settings.ingest_batch_rows, lambda: PreparedWrite(postgres))
         self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
         # Work done in each batch's transaction (the rule runner), then after its commit (the warnings service).
         self.in_transaction: list[TransactionHook] = []
         self.after_commit: list[Callable[[list[DeviceBatch]], None]] = []
@@ -174,7 +173,6 @@ class IngestService:
     # --- lifecycle ----------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._stopping.clear()
         self._queue.reopen()
         self._thread = threading.Thread(target=self._run, name="maeul-ingest-writer", daemon=True)
         self._thread.start()
@@ -187,7 +185,6 @@ class IngestService:
         """Write everything already accepted, then stop the writer thread."""
         if self._thread is None:
             return
-        self._stopping.set()
         self._queue.close()
         self._thread.join()
         self._thread = None

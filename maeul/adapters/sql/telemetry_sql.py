@@ -185,7 +185,7 @@ class PostgresBulk:
     undone to the savepoint and written again with :attr:`WRITE`, which skips the repeats. Either way only the
     new rows reach the latest values and rollups.
 
-    The offset is the device's zone's UTC offset (day and hour buckets at local boundaries, see ``_BUCKETS``).
+    The offset is the device's zone's UTC offset (day and hour buckets at local boundaries, see ``_POSTGRES_BUCKETS``).
     Upserts insert in key order, so that concurrent writers lock rollup rows in the same order (no deadlocks).
     """
 

@@ -115,10 +115,9 @@ class TelemetryStore:
         self.before_insert = before_insert
 
     @staticmethod
-    def prepare(conn_or_dialect: Connection | str, batches: Iterable[DeviceBatch] = ()) -> PreparedWrite:
-        """A :class:`PreparedWrite` for the connection's database (or a dialect name), with ``batches`` added."""
-        dialect = conn_or_dialect if isinstance(conn_or_dialect, str) else conn_or_dialect.dialect.name
-        prepared = PreparedWrite(dialect == "postgresql")
+    def prepare(conn: Connection, batches: Iterable[DeviceBatch]) -> PreparedWrite:
+        """A :class:`PreparedWrite` for the connection's database, with ``batches`` added."""
+        prepared = PreparedWrite(conn.dialect.name == "postgresql")
         for batch in batches:
             prepared.add(batch)
         return prepared
