@@ -41,8 +41,8 @@ def test_a_batch_closes_once_it_holds_its_rows_and_batches_come_out_oldest_first
     assert [b.rows for b in taken if b] == [8, 8, 4]
     first = taken[0]
     assert first is not None
-    assert [row[0] for row in first.prepared.rows] == [1, 1, 1, 1, 2, 2, 2, 2]  # prepared in the items' order
-    assert first.prepared.batches == [*items[0].batches, *items[1].batches]
+    # prepared in the items' order
+    assert [(row[0], row[1]) for row in first.prepared.rows] == [(d, f"k{i}") for d in (1, 2) for i in range(4)]
 
 
 def test_a_message_without_readings_is_queued_with_nothing_to_prepare() -> None:

@@ -25,18 +25,42 @@ from maeul.core.readings import Reading
 StagedRow = tuple[int, str, int, float | None, str | None, int, int]
 
 
-# Bucket start of each rollup period, in SQL (both databases): integer division truncates, and readings are
-# never before 2000 (maeul.core.readings.MIN_TS_MS), so ts + offset is positive and this is the floor of
-# maeul.core.rollups.bucket_start. Minute buckets need no zone offset.
-_BUCKETS = (
-    ("minute", "ts / 60000 * 60000"),
-    ("hour", "(ts + offset_ms) / 3600000 * 3600000 - offset_ms"),
-    ("day", "(ts + offset_ms) / 86400000 * 86400000 - offset_ms"),
+def _bucket_sql(period: str, stamp: str) -> str:
+    """Start of the rollup period (minute, hour, day) holding ``stamp``, in SQL for both databases.
+
+    Integer division truncates, and readings are never before 2000 (maeul.core.readings.MIN_TS_MS), so stamp plus
+    offset is positive and this is the floor of maeul.core.rollups.bucket_start. Hours and days start at the
+    local boundaries of the zone whose UTC offset is the row's ``offset_ms``; minutes need no offset.
+    """
+    if period == "minute":
+        return f"{stamp} / 60000 * 60000"
+    size = {"hour": 3_600_000, "day": 86_400_000}[period]
+    return f"({stamp} + offset_ms) / {size} * {size} - offset_ms"
+
+
+_SQLITE_UPSERT_ROLLUP = (
+    "ON CONFLICT (device_id, key, bucket) DO UPDATE SET count = {table}.count + excluded.count, "
+    "min = min({table}.min, excluded.min), max = max({table}.max, excluded.max), sum = {table}.sum + excluded.sum"
 )
-
-
-def _rollup_statements(template: str) -> tuple[str, ...]:
-    return tuple(template.replace("{table}", f"rollup_{p}").replace("{bucket}", bucket) for p, bucket in _BUCKETS)
+# The minutes table holds the minute rollup of the batch as it is; hours and days group it by a prefix of its key,
+# so SQLite reads it in order, without sorting. (``WHERE true``: the ``ON CONFLICT`` belongs to the INSERT.)
+_SQLITE_ROLLUPS = tuple(
+    f"INSERT INTO rollup_{period} (device_id, key, bucket, count, min, max, sum) {select} "
+    + _SQLITE_UPSERT_ROLLUP.replace("{table}", f"rollup_{period}")
+    for period, select in (
+        ("minute", "SELECT device_id, key, minute, count, min, max, sum FROM maeul_telemetry_minutes WHERE true"),
+        (
+            "hour",
+            "SELECT device_id, key, hour, sum(count), min(min), max(max), sum(sum) FROM maeul_telemetry_minutes "
+            "GROUP BY device_id, key, day, hour",
+        ),
+        (
+            "day",
+            "SELECT device_id, key, day, sum(count), min(min), max(max), sum(sum) FROM maeul_telemetry_minutes "
+            "GROUP BY device_id, key, day",
+        ),
+    )
+)
 
 
 class SqliteBulk:
@@ -52,6 +76,12 @@ class SqliteBulk:
     values, folds the three rollups from the stage and empties it: a batch of up to 1,024 rows takes two
     statements and the commit.
 
+    Rollups without sorting: the stage's key is (device, key, minute, ts), so grouping it by minute follows the
+    key's order; the batch's minutes are folded once into a second temporary table keyed by (device, key, day,
+    hour, minute), whose order serves the minute, hour and day upserts in turn. (Grouping by a computed bucket
+    made SQLite sort the whole batch three times.) A device's rows in a batch share its zone's offset
+    (``PreparedWrite`` takes one per zone), so the minute's hour and day are those of each of its rows.
+
     New rows: the stage's key drops repeats inside the batch (the first wins, as in the raw table). The flush
     inserts the raw rows without ``ON CONFLICT``, so if one of them is already stored (a redelivery) the whole
     statement, trigger and all, is undone and raises; then the stored rows are deleted from the stage and the
@@ -62,21 +92,30 @@ class SqliteBulk:
     STAGE = "temp.maeul_telemetry_stage"
     CREATE = (
         "CREATE TEMP TABLE IF NOT EXISTS maeul_telemetry_stage (device_id INTEGER NOT NULL, key TEXT NOT NULL, "
-        "ts INTEGER NOT NULL, value_num REAL, value_str TEXT, retention_days INTEGER NOT NULL, "
-        "offset_ms INTEGER NOT NULL, PRIMARY KEY (device_id, key, ts)) WITHOUT ROWID"
+        "minute INTEGER NOT NULL, ts INTEGER NOT NULL, value_num REAL, value_str TEXT, "
+        "retention_days INTEGER NOT NULL, offset_ms INTEGER NOT NULL, PRIMARY KEY (device_id, key, minute, ts)) "
+        "WITHOUT ROWID"
+    )
+    CREATE_MINUTES = (
+        "CREATE TEMP TABLE IF NOT EXISTS maeul_telemetry_minutes (device_id INTEGER NOT NULL, key TEXT NOT NULL, "
+        "day INTEGER NOT NULL, hour INTEGER NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL, min REAL, "
+        "max REAL, sum REAL, PRIMARY KEY (device_id, key, day, hour, minute)) WITHOUT ROWID"
     )
     CREATE_COMMAND = "CREATE TEMP TABLE IF NOT EXISTS maeul_telemetry_flush (go INTEGER)"
+    # The minute is computed here, from each row's stamp; ``WHERE true`` tells SQLite's parser that the
+    # ``ON CONFLICT`` belongs to the INSERT, not to a join.
     STAGE_MANY = (
-        f"INSERT INTO {STAGE} (device_id, key, ts, value_num, value_str, retention_days, offset_ms) "
-        "VALUES {values} ON CONFLICT DO NOTHING"
+        f"INSERT INTO {STAGE} (device_id, key, minute, ts, value_num, value_str, retention_days, offset_ms) "
+        f"SELECT column1, column2, {_bucket_sql('minute', 'column3')}, column3, column4, column5, column6, column7 "
+        "FROM (VALUES {values}) WHERE true ON CONFLICT DO NOTHING"
     )
     FORGET_STORED = (
         f"DELETE FROM {STAGE} WHERE EXISTS (SELECT 1 FROM main.telemetry t WHERE "
         "t.device_id = maeul_telemetry_stage.device_id AND t.key = maeul_telemetry_stage.key "
         "AND t.ts = maeul_telemetry_stage.ts)"
     )
-    # Statements of the trigger body: names there cannot be schema-qualified (SQLite resolves the stage in
-    # temp, the rest in main).
+    # Statements of the trigger body: names there cannot be schema-qualified (SQLite resolves the temporary
+    # tables in temp, the rest in main).
     INSERT = (
         "INSERT INTO telemetry (device_id, key, ts, value_num, value_str, retention_days) "
         "SELECT device_id, key, ts, value_num, value_str, retention_days FROM maeul_telemetry_stage"
@@ -89,22 +128,22 @@ class SqliteBulk:
         "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num, "
         "value_str = excluded.value_str WHERE excluded.ts >= latest_values.ts"
     )
-    ROLLUP = (
-        "INSERT INTO {table} (device_id, key, bucket, count, min, max, sum) "
-        "SELECT device_id, key, {bucket} AS b, count(*), min(value_num), max(value_num), sum(value_num) "
-        "FROM maeul_telemetry_stage WHERE value_num IS NOT NULL GROUP BY device_id, key, b "
-        "ON CONFLICT (device_id, key, bucket) DO UPDATE SET count = {table}.count + excluded.count, "
-        "min = min({table}.min, excluded.min), max = max({table}.max, excluded.max), "
-        "sum = {table}.sum + excluded.sum"
+    FOLD_MINUTES = (
+        "INSERT INTO maeul_telemetry_minutes (device_id, key, day, hour, minute, count, min, max, sum) "
+        f"SELECT device_id, key, {_bucket_sql('day', 'minute')}, {_bucket_sql('hour', 'minute')}, minute, "
+        "count(*), min(value_num), max(value_num), "
+        "sum(value_num) FROM maeul_telemetry_stage WHERE value_num IS NOT NULL GROUP BY device_id, key, minute"
     )
-    ROLLUPS = _rollup_statements(ROLLUP)
-    EMPTY_STAGE = "DELETE FROM maeul_telemetry_stage"
+    ROLLUPS = _SQLITE_ROLLUPS
+    # Unqualified, these resolve to the temporary tables inside and outside a trigger alike (none exists in main).
+    EMPTY = ("DELETE FROM maeul_telemetry_minutes", "DELETE FROM maeul_telemetry_stage")
     FLUSH_TRIGGER = (
         "CREATE TEMP TRIGGER IF NOT EXISTS maeul_telemetry_flush_stage AFTER INSERT ON maeul_telemetry_flush "
-        "BEGIN " + "; ".join((INSERT, LATEST, *ROLLUPS, EMPTY_STAGE, "DELETE FROM maeul_telemetry_flush")) + "; END"
+        "BEGIN "
+        + "; ".join((INSERT, LATEST, FOLD_MINUTES, *ROLLUPS, *EMPTY, "DELETE FROM maeul_telemetry_flush"))
+        + "; END"
     )
     FLUSH = "INSERT INTO temp.maeul_telemetry_flush (go) VALUES (1)"
-    CLEAR = f"DELETE FROM {STAGE}"
 
     @classmethod
     def prepare(cls, cursor: Any) -> bool:
@@ -113,7 +152,7 @@ class SqliteBulk:
         in_transaction = cursor.connection.in_transaction
         if not in_transaction:
             cursor.execute("PRAGMA temp_store = MEMORY")  # refused inside a transaction
-        for sql in (cls.CREATE, cls.CREATE_COMMAND, cls.FLUSH_TRIGGER):
+        for sql in (cls.CREATE, cls.CREATE_MINUTES, cls.CREATE_COMMAND, cls.FLUSH_TRIGGER):
             cursor.execute(sql)
         return not in_transaction
 
@@ -132,17 +171,14 @@ class SqliteBulk:
             return staged
         except BaseException:
             with suppress(sqlite3.Error):  # nothing staged survives into the next batch of this connection
-                execute(self.CLEAR)
+                for sql in self.EMPTY:
+                    execute(sql)
             raise
 
 
 # PostgreSQL folds the batch into minutes once (``m``), then hours and days from those minutes: a minute bucket
 # lies inside one hour and one day bucket, since zone offsets are whole minutes (every zone's, since 1972).
-_POSTGRES_BUCKETS = (
-    ("minute", "b"),
-    ("hour", "(b + offset_ms) / 3600000 * 3600000 - offset_ms"),
-    ("day", "(b + offset_ms) / 86400000 * 86400000 - offset_ms"),
-)
+_POSTGRES_BUCKETS = (("minute", "b"), ("hour", _bucket_sql("hour", "b")), ("day", _bucket_sql("day", "b")))
 _POSTGRES_ROLLUP = (
     "{name} AS (INSERT INTO {table} (device_id, key, bucket, count, min, max, sum) "
     "SELECT device_id, key, {bucket} AS rb, sum(c), min(lo), max(hi), sum(s) "
@@ -160,7 +196,8 @@ _POSTGRES_WRITE = (
     "ORDER BY device_id, key, ts DESC "
     "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, value_num = excluded.value_num, "
     "value_str = excluded.value_str WHERE excluded.ts >= latest_values.ts), "
-    "m AS MATERIALIZED (SELECT new.device_id, new.key, new.ts / 60000 * 60000 AS b, z.offset_ms, count(*)::int AS c, "
+    f"m AS MATERIALIZED (SELECT new.device_id, new.key, {_bucket_sql('minute', 'new.ts')} AS b, z.offset_ms, "
+    "count(*)::int AS c, "
     "min(new.value_num) AS lo, max(new.value_num) AS hi, sum(new.value_num) AS s FROM new "
     "JOIN unnest(%s::int[], %s::bigint[]) AS z (device_id, offset_ms) ON z.device_id = new.device_id "
     "WHERE new.value_num IS NOT NULL GROUP BY 1, 2, 3, 4), "

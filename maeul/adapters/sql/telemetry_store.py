@@ -66,10 +66,9 @@ class PreparedWrite:
     lock). Zone offsets are taken at the first reading added, on both stores.
     """
 
-    __slots__ = ("_offset_of_tz", "_reference_ts", "batches", "columns", "rows")
+    __slots__ = ("_offset_of_tz", "_reference_ts", "columns", "rows")
 
     def __init__(self, postgres: bool) -> None:
-        self.batches: list[DeviceBatch] = []
         self.rows: list[StagedRow] = []  # SQLite
         self.columns = PostgresColumns() if postgres else None
         self._offset_of_tz: dict[str, int] = {}
@@ -79,7 +78,6 @@ class PreparedWrite:
         return len(self.columns) if self.columns is not None else len(self.rows)
 
     def add(self, batch: DeviceBatch) -> None:
-        self.batches.append(batch)
         readings = batch.readings
         if not readings:
             return

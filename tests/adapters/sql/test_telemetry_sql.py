@@ -11,6 +11,7 @@ from sqlalchemy.pool import StaticPool
 
 from maeul.adapters.sql.migrate import upgrade
 from maeul.adapters.sql.tables import latest_values, rollup_minute, telemetry
+from maeul.adapters.sql.telemetry_sql import SqliteBulk
 from maeul.adapters.sql.telemetry_store import DeviceBatch, TelemetryStore
 from maeul.core.readings import Reading
 
@@ -49,3 +50,17 @@ def test_batches_of_any_size_store_every_row_once(sqlite_engine: Engine, rows: i
         # Nothing is left in the stage or the command table for the connection's next batch.
         assert conn.exec_driver_sql("SELECT count(*) FROM temp.maeul_telemetry_stage").scalar_one() == 0
         assert conn.exec_driver_sql("SELECT count(*) FROM temp.maeul_telemetry_flush").scalar_one() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM temp.maeul_telemetry_minutes").scalar_one() == 0
+
+
+def test_the_flush_never_sorts_the_batch(sqlite_engine: Engine) -> None:
+    """Every statement of the flush reads its temporary table in key order: no temporary B-tree for a GROUP BY
+    (grouping by a computed bucket made SQLite sort the whole batch once per rollup)."""
+    with sqlite_engine.begin() as conn:
+        TelemetryStore().write(conn, _batches(0, 8))
+        plans = {}
+        for sql in (SqliteBulk.INSERT, SqliteBulk.LATEST, SqliteBulk.FOLD_MINUTES, *SqliteBulk.ROLLUPS):
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql).all()
+            plans[sql[:40]] = [row[3] for row in rows]
+    assert all(plan for plan in plans.values())
+    assert not [name for name, plan in plans.items() if any("TEMP B-TREE" in step for step in plan)], plans
