@@ -159,7 +159,6 @@ latest_values = Table(
     Column("value_str", Text, nullable=True),
     sqlite_with_rowid=False,
 )
-Index("ix_latest_values_key_ts", latest_values.c.key, latest_values.c.ts)
 
 
 def _rollup_table(name: str) -> Table:

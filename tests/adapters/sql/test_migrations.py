@@ -59,6 +59,18 @@ def test_the_migrated_schema_matches_the_table_definitions(database_url: str) ->
         engine.dispose()
 
 
+def test_latest_values_have_no_index_beside_their_key(database_url: str) -> None:
+    """Every batch moves the stamps of latest values: an index on the stamp would move with each (and on
+    PostgreSQL rule out heap-only updates). Reads go by device, the primary key."""
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        assert inspect(engine).get_indexes("latest_values") == []
+        assert inspect(engine).get_pk_constraint("latest_values")["constrained_columns"] == ["device_id", "key"]
+    finally:
+        engine.dispose()
+
+
 def test_upgrade_keeps_existing_data(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
