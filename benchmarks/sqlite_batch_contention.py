@@ -24,31 +24,11 @@ import typer
 
 from maeul.adapters.sql.engine import make_engine
 from maeul.adapters.sql.migrate import upgrade
-from maeul.adapters.sql.telemetry_store import DeviceBatch, TelemetryStore
-from maeul.benchmarking.workload import RETENTION_DAYS, keys_for
-from maeul.core.readings import Reading
+from maeul.adapters.sql.telemetry_store import TelemetryStore
+from maeul.benchmarking.store_only import DeviceMessages
 
-DEVICES = 1000
 HISTORY_ROWS = 250_000
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-
-
-class _Workload:
-    """Messages of 4 readings from 1,000 devices, each device's readings 0.2 s apart."""
-
-    def __init__(self) -> None:
-        self.keys = keys_for(4)
-        self.t0 = time.time_ns() // 1_000_000 - 86_400_000
-        self.next = 0
-
-    def batch(self, rows: int) -> list[DeviceBatch]:
-        out = []
-        for m in range(self.next, self.next + max(1, rows // len(self.keys))):
-            ts = self.t0 + m // DEVICES * 200
-            readings = [Reading(key, ts, float(m % 97) + i) for i, key in enumerate(self.keys)]
-            out.append(DeviceBatch(m % DEVICES + 1, RETENTION_DAYS, "Asia/Seoul", readings))
-        self.next += len(out)
-        return out
 
 
 def _spin(stop: threading.Event) -> None:
@@ -63,7 +43,7 @@ def _measure(rows: int, batches: int, busy: int) -> list[float]:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'maeul.db'}")
         try:
             upgrade(engine)
-            store, work = TelemetryStore(), _Workload()
+            store, work = TelemetryStore(), DeviceMessages()
             for _ in range(HISTORY_ROWS // 5000):
                 with engine.begin() as conn:
                     store.write(conn, work.batch(5000))

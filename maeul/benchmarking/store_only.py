@@ -25,6 +25,27 @@ from maeul.platform.settings import DEFAULT_INGEST_BATCH_ROWS
 TIMEZONE = "Asia/Seoul"
 
 
+class DeviceMessages:
+    """Batches for writing the store directly (the SQLite diagnostics in ``benchmarks/``): messages of 4 readings
+    from ``devices`` devices in turn, each device's messages 0.2 s apart, starting a day ago."""
+
+    def __init__(self, devices: int = 1000) -> None:
+        self.devices = devices
+        self.keys = keys_for(4)
+        self.t0 = time.time_ns() // 1_000_000 - 86_400_000
+        self.next = 0
+
+    def batch(self, rows: int) -> list[DeviceBatch]:
+        """The next ``rows`` readings (at least one message)."""
+        out = []
+        for m in range(self.next, self.next + max(1, rows // len(self.keys))):
+            ts = self.t0 + m // self.devices * 200
+            readings = [Reading(key, ts, float(m % 97) + i) for i, key in enumerate(self.keys)]
+            out.append(DeviceBatch(m % self.devices + 1, RETENTION_DAYS, TIMEZONE, readings))
+        self.next += len(out)
+        return out
+
+
 def store_throughput(
     store: Store,
     seconds: float,
