@@ -99,6 +99,9 @@ def simulate(
     devices: Annotated[int, typer.Option("--devices", "-n", help="Number of simulated devices")] = 10,
     rate: Annotated[float, typer.Option(help="Messages per second, all devices together")] = 1.0,
     duration: Annotated[float, typer.Option(help="Seconds to run; 0 = until Ctrl-C (or the replay ends)")] = 60.0,
+    messages: Annotated[
+        int | None, typer.Option(help="Stop after this many messages (or at --duration, whichever comes first)")
+    ] = None,
     transport: Annotated[str, typer.Option(help="inprocess, http or mqtt")] = "http",
     url: Annotated[str, typer.Option(help="Base URL of the Maeul server (http)")] = "http://127.0.0.1:8000",
     mqtt_url: Annotated[
@@ -124,6 +127,7 @@ def simulate(
     config = SimConfig(
         rate=rate,
         duration_s=duration,
+        messages=messages,
         time_scale=time_scale,
         seed=seed,
         concurrency=concurrency,

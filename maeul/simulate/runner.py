@@ -37,7 +37,8 @@ class SimConfig:
     """
 
     rate: float = 1.0  # messages per second, all devices together
-    duration_s: float = 60.0  # 0: until stop() (or until the replay ends)
+    duration_s: float = 60.0  # 0: until stop() (or until the replay ends, or ``messages`` are sent)
+    messages: int | None = None  # stop after this many messages, however long they take to send
     time_scale: float = 1.0
     seed: int = 0
     concurrency: int = 16  # messages in flight at once
@@ -54,6 +55,9 @@ class SimConfig:
             raise ValueError(f"시간은 0 이상이어야 합니다 / the duration must be 0 or more (got {self.duration_s})")
         if not (self.time_scale > 0 and math.isfinite(self.time_scale)):
             raise ValueError(f"시간 배율은 0보다 커야 합니다 / the time scale must be above 0 (got {self.time_scale})")
+        if self.messages is not None and self.messages < 1:
+            count = self.messages
+            raise ValueError(f"메시지 수는 1 이상이어야 합니다 / the message count must be at least 1 (got {count})")
         if self.concurrency < 1:
             raise ValueError("동시 전송 수는 1 이상 / concurrency must be at least 1")
         if self.replay is not None and not self.replay:
@@ -118,11 +122,12 @@ class Simulator:
 
     def _planned(self) -> int | None:
         cfg = self.config
-        by_time = math.ceil(cfg.duration_s * cfg.rate) if cfg.duration_s > 0 else None
-        if cfg.replay is None:
-            return by_time
-        total = len(cfg.replay) * len(self.devices)
-        return total if by_time is None else min(total, by_time)
+        limits = [math.ceil(cfg.duration_s * cfg.rate)] if cfg.duration_s > 0 else []
+        if cfg.messages is not None:
+            limits.append(cfg.messages)
+        if cfg.replay is not None:
+            limits.append(len(cfg.replay) * len(self.devices))
+        return min(limits) if limits else None
 
     # --- messages ----------------------------------------------------------------------------------------
 

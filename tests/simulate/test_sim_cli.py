@@ -52,7 +52,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 
 
 def test_inprocess_run_prints_a_json_report(data_dir: Path) -> None:
-    code, out, err = invoke("--transport", "inprocess", "--duration", "2", "--devices", "3", "--rate", "5", "--json")
+    code, out, err = invoke("--transport", "inprocess", "--messages", "10", "--devices", "3", "--rate", "5", "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["transport"] == "inprocess" and report["mode"] == "rhythms" and report["devices"] == 3
@@ -67,7 +67,7 @@ def test_inprocess_run_prints_a_json_report(data_dir: Path) -> None:
     finally:
         platform.engine.dispose()
     # A second run reuses the devices and their tokens.
-    code, out, err = invoke("--transport", "inprocess", "--duration", "0.5", "--devices", "3", "--rate", "4", "--json")
+    code, out, err = invoke("--transport", "inprocess", "--messages", "2", "--devices", "3", "--rate", "4", "--json")
     assert code == 0, err
     assert json.loads(out)["accepted"] == 2
     assert load_tokens(data_dir / "simulator-devices.json")["default"] == tokens
@@ -76,7 +76,7 @@ def test_inprocess_run_prints_a_json_report(data_dir: Path) -> None:
 def test_replay_through_the_cli(data_dir: Path, occupancy_file: Path) -> None:
     code, out, err = invoke(
         "--transport", "inprocess", "--replay", str(occupancy_file), "--devices", "2", "--rate", "100",
-        "--duration", "1", "--json",
+        "--duration", "0", "--messages", "100", "--json",
     )  # fmt: skip
     assert code == 0, err
     report = json.loads(out)
@@ -84,7 +84,7 @@ def test_replay_through_the_cli(data_dir: Path, occupancy_file: Path) -> None:
 
 
 def test_human_report(data_dir: Path) -> None:
-    code, out, err = invoke("--transport", "inprocess", "--duration", "0.5", "--rate", "4")
+    code, out, err = invoke("--transport", "inprocess", "--messages", "2", "--rate", "4")
     assert code == 0 and out == ""
     assert "inprocess rhythms: 10 devices, sent 2, accepted 2, failed 0" in " ".join(err.split())
 
@@ -95,6 +95,7 @@ def test_human_report(data_dir: Path) -> None:
         (["--rate", "0"], "the rate must be above 0"),
         (["--rate", "-3"], "the rate must be above 0"),
         (["--duration", "-1"], "the duration must be 0 or more"),
+        (["--messages", "0"], "the message count must be at least 1"),
         (["--time-scale", "0"], "the time scale must be above 0"),
         (["--devices", "0"], "--devices must be at least 1"),
         (["--transport", "pigeon"], "unknown transport 'pigeon'"),

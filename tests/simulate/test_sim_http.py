@@ -50,7 +50,7 @@ def server_url(sqlite_platform: Platform) -> Iterator[str]:
 
 def test_http_feeding_stores_rows(sqlite_platform: Platform, sqlite_tenant: str, server_url: str) -> None:
     fleet = ensure_sim_devices(sqlite_platform, sqlite_tenant, 3)
-    report = Simulator(fleet, HttpTransport(server_url), SimConfig(rate=30, duration_s=1)).run()
+    report = Simulator(fleet, HttpTransport(server_url), SimConfig(rate=30, duration_s=0, messages=30)).run()
     assert (report.transport, report.sent, report.accepted, report.failed) == ("http", 30, 30, 0)
     with sqlite_platform.engine.connect() as conn:
         for device in fleet:

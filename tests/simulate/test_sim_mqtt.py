@@ -125,7 +125,7 @@ def test_messages_arrive(
     url = broker.url_for(ADMIN, ADMIN_PW) if mode == "shared" else f"mqtt://{broker.host}:{broker.port}"
     transport = MqttTransport(url, sqlite_tenant)
     assert transport.shared is (mode == "shared")
-    report = Simulator(fleet, transport, SimConfig(rate=30, duration_s=1)).run()
+    report = Simulator(fleet, transport, SimConfig(rate=30, duration_s=0, messages=30)).run()
     assert (report.transport, report.sent, report.accepted, report.failed) == ("mqtt", 30, 30, 0)
     check_messages(monitor, fleet, sqlite_tenant, 30)
 
@@ -135,7 +135,8 @@ def test_refused_publications_count_as_failures(
 ) -> None:
     # Device 1's own account may publish only to its own topic: the broker refuses the others' messages.
     url = broker.url_for(device_username(sqlite_tenant, fleet[0].id), fleet[0].token)
-    report = Simulator(fleet[:2], MqttTransport(url, sqlite_tenant), SimConfig(rate=20, duration_s=0.5)).run()
+    config = SimConfig(rate=20, duration_s=0, messages=10)
+    report = Simulator(fleet[:2], MqttTransport(url, sqlite_tenant), config).run()
     assert (report.sent, report.accepted, report.failed) == (10, 5, 5)
     assert list(report.errors) == ["broker refused the message: Not authorized"]
 
@@ -178,7 +179,7 @@ def test_end_to_end_into_the_platform(mosquitto_binary: None, tmp_path: Path) ->
             fleet = ensure_sim_devices(platform, tenant, 4)
             platform.provision_broker()  # rewrites the password and ACL files and sends SIGHUP
             transport = MqttTransport(f"mqtt://{broker.host}:{broker.port}", tenant)
-            report = Simulator(fleet, transport, SimConfig(rate=40, duration_s=0.5)).run()
+            report = Simulator(fleet, transport, SimConfig(rate=40, duration_s=0, messages=20)).run()
             assert report.accepted == 20
 
             def stored() -> bool:
@@ -203,7 +204,7 @@ def test_the_cli_provisions_the_broker_and_publishes(
         monkeypatch.setenv("MAEUL_MQTT_URL", broker.url_for(INGEST, INGEST_PW))
         monkeypatch.setenv("MAEUL_MQTT_PROVISION_DIR", str(broker.provision_dir))
         monkeypatch.setenv("MAEUL_MQTT_BROKER_PID_FILE", str(broker.pid_file))
-        args = ["simulate", "--transport", "mqtt", "--devices", "2", "--rate", "10", "--duration", "1", "--json"]
+        args = ["simulate", "--transport", "mqtt", "--devices", "2", "--rate", "10", "--messages", "10", "--json"]
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, result.output
         report = orjson.loads(result.stdout)

@@ -157,9 +157,25 @@ def test_slow_transport_keeps_the_rate_with_concurrency() -> None:
 
 def test_failures_are_counted_with_reasons() -> None:
     recorder = Recorder(fail=[2])
-    report = Simulator(fake_devices(2), recorder, SimConfig(rate=50, duration_s=0.4)).run()
+    report = Simulator(fake_devices(2), recorder, SimConfig(rate=50, duration_s=0, messages=20)).run()
     assert (report.sent, report.accepted, report.failed) == (20, 10, 10)
     assert report.errors == {"refused": 10}
+
+
+def test_a_message_count_is_sent_whole_however_slow_the_transport() -> None:
+    # One message in flight at a time, each taking 50 ms: far behind a rate of 1000/s, yet all 12 go.
+    recorder = Recorder(delay_s=0.05)
+    config = SimConfig(rate=1000, duration_s=0, messages=12, concurrency=1)
+    simulator = Simulator(fake_devices(3), recorder, config)
+    assert simulator.stats().planned == 12
+    report = simulator.run()
+    assert (report.sent, report.accepted, report.completed) == (12, 12, True)
+    assert [device_id for _at, device_id, _p in recorder.sent] == [1, 2, 3] * 4
+
+
+def test_the_duration_still_ends_a_run_with_a_message_count() -> None:
+    assert Simulator(fake_devices(1), Recorder(), SimConfig(rate=10, duration_s=1, messages=50)).stats().planned == 10
+    assert Simulator(fake_devices(1), Recorder(), SimConfig(rate=10, duration_s=9, messages=5)).stats().planned == 5
 
 
 def test_time_scale_runs_a_simulated_day_fast() -> None:
@@ -224,6 +240,7 @@ def test_inprocess_needs_a_started_platform(tmp_path: Path) -> None:
         (SimConfig(duration_s=-1), "duration"),
         (SimConfig(time_scale=0), "time scale"),
         (SimConfig(concurrency=0), "concurrency"),
+        (SimConfig(messages=0), "message count"),
         (SimConfig(replay=[]), "no rows"),
     ],
 )
