@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -17,14 +16,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from maeul.adapters.sql.devices import DeviceContext, device_context
+from maeul.adapters.sql.devices import DeviceContext
 from maeul.adapters.sql.sqlite_gate import mark_bulk_writer
 from maeul.adapters.sql.telemetry_store import DeadLetter, DeviceBatch, PreparedWrite, TelemetryStore
 from maeul.core.payloads import PayloadError, parse_payload
 from maeul.core.profiles import validate
 from maeul.core.readings import Reading, Rejection
 from maeul.platform.clock import now_ms
+from maeul.platform.device_cache import DeviceCache
 from maeul.platform.metrics import Metrics
+from maeul.platform.periodic import Periodic
 from maeul.platform.row_budget import RowBudget
 from maeul.platform.settings import Settings
 from maeul.platform.transaction_writes import TransactionHook, TransactionWrites, split_urgent
@@ -32,14 +33,7 @@ from maeul.platform.write_queue import WriteQueue
 
 log = logging.getLogger("maeul.ingest")
 
-CACHE_SECONDS = 30.0
-
-
-def _expiry() -> float:
-    """When a cached device expires: 30 s on average, spread so that devices first seen together (at start)
-    are not all looked up again in the same instant (a burst of queries, a latency spike every 30 s)."""
-    return time.monotonic() + CACHE_SECONDS * (0.5 + random.random())
-
+DEVICE_REFRESH_S = 1.0  # how often the device cache reads again, in bulk, the contexts about to expire
 
 class IngestBusy(RuntimeError):
     """The write buffer stayed full; the client should retry later."""
@@ -84,52 +78,6 @@ def _nothing() -> None:
     return None
 
 
-class DeviceCache:
-    """Device contexts by token digest or (tenant, id), kept briefly; changes invalidate at once."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._by_token: dict[str, tuple[float, DeviceContext | None]] = {}
-        self._by_id: dict[tuple[str, int], tuple[float, DeviceContext | None]] = {}
-        self._lock = threading.Lock()
-        self.on_invalidate: list[Callable[[int | None], None]] = []  # e.g. receiver processes' own caches
-
-    def by_token(self, token: str) -> DeviceContext | None:
-        hit = self._by_token.get(token)
-        if hit and hit[0] > time.monotonic():
-            return hit[1]
-        with self.engine.connect() as conn:
-            ctx = device_context(conn, token=token)
-        with self._lock:
-            self._by_token[token] = (_expiry(), ctx)
-        return ctx
-
-    def by_id(self, tenant_id: str, device_id: int) -> DeviceContext | None:
-        hit = self._by_id.get((tenant_id, device_id))
-        if hit and hit[0] > time.monotonic():
-            return hit[1]
-        with self.engine.connect() as conn:
-            ctx = device_context(conn, device_id=device_id, tenant_id=tenant_id)
-        with self._lock:
-            self._by_id[(tenant_id, device_id)] = (_expiry(), ctx)
-        return ctx
-
-    def invalidate(self, device_id: int | None = None) -> None:
-        """Forget one device (token rotated, profile changed, deleted), or everything."""
-        for listener in self.on_invalidate:
-            listener(device_id)
-        with self._lock:
-            if device_id is None:
-                self._by_token.clear()
-                self._by_id.clear()
-                return
-            for token, (_, ctx) in list(self._by_token.items()):
-                if ctx is None or ctx.device_id == device_id:
-                    del self._by_token[token]
-            for k in [k for k in self._by_id if k[1] == device_id]:
-                del self._by_id[k]
-
-
 def prepare_message(
     ctx: DeviceContext, payload: bytes | str, source: str, topic: str | None
 ) -> tuple[list[Reading], list[Rejection], DeadLetter | None]:
@@ -160,6 +108,7 @@ class IngestService:
         self.metrics = metrics
         self.store = store
         self.devices = DeviceCache(engine)
+        self._refresh = Periodic("maeul-device-refresh", self.devices.refresh_due, DEVICE_REFRESH_S, log=log)
         self.budget = RowBudget(settings.ingest_queue_rows)
         postgres = engine.dialect.name == "postgresql"
         self._queue: WriteQueue[_Pending] = WriteQueue(settings.ingest_batch_rows, lambda: PreparedWrite(postgres))
@@ -176,6 +125,7 @@ class IngestService:
         self._queue.reopen()
         self._thread = threading.Thread(target=self._run, name="maeul-ingest-writer", daemon=True)
         self._thread.start()
+        self._refresh.start()
 
     @property
     def running(self) -> bool:
@@ -188,6 +138,7 @@ class IngestService:
         self._queue.close()
         self._thread.join()
         self._thread = None
+        self._refresh.stop()
 
     # --- producers ----------------------------------------------------------------------------------------
 

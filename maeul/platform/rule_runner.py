@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -40,12 +39,14 @@ from maeul.core.rules import (
 )
 from maeul.platform.clock import now_ms
 from maeul.platform.metrics import Metrics
+from maeul.platform.periodic import Periodic
+from maeul.platform.refreshing_cache import RefreshingCache
 from maeul.platform.rule_state_cache import DEFAULT_LIMIT, RuleStateCache
 from maeul.platform.rule_writes import RuleWrites, Stepped
 from maeul.platform.transaction_writes import NoWrites, TransactionWrites
 
 log = logging.getLogger("maeul.rules")
-CACHE_SECONDS = 30.0
+RULES_REFRESH_S = 1.0  # how often the rules cache reads again, in bulk, the entries about to expire
 STEP_CHUNK = 2_000  # devices stepped in one transaction
 MAX_COALESCED = 20_000  # device batches evaluated in one go when the rule thread is behind
 TIME_KINDS = {"no_data", "no_activity", "schedule"}
@@ -101,7 +102,9 @@ class RuleRunner:
         self.metrics = metrics
         # Committed ingest batches with the time of their commit (time.monotonic()).
         self._queue: queue.Queue[tuple[float, list[DeviceBatch]] | None] = queue.Queue(maxsize=1000)
-        self._cache: dict[int, tuple[float, DeviceRules | None]] = {}
+        # The devices' effective rules, read again in bulk ahead of their expiry by the refresh job.
+        self._cache: RefreshingCache[int, DeviceRules | None] = RefreshingCache(self._load_rules, None)
+        self._refresh = Periodic("maeul-rules-refresh", self._cache.refresh_due, RULES_REFRESH_S, log=log)
         self._profile_of: dict[int, int] = {}  # device → profile, loaded in bulk per batch
         self._ruled_profiles: tuple[float, set[int]] = (0.0, set())
         self._lock = threading.Lock()
@@ -123,6 +126,7 @@ class RuleRunner:
         ]
         for thread in self._threads:
             thread.start()
+        self._refresh.start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -130,16 +134,17 @@ class RuleRunner:
         for thread in self._threads:
             thread.join()
         self._threads = []
+        self._refresh.stop()
 
     def invalidate(self, device_id: int | None = None) -> None:
         """Forget cached rules (a rule, an override, a profile or a membership changed)."""
         with self._lock:
             self._ruled_profiles = (0.0, set())
             if device_id is None:
-                self._cache.clear()
+                self._cache.forget()
                 self._profile_of.clear()
             else:
-                self._cache.pop(device_id, None)
+                self._cache.forget(lambda key, _rules: key == device_id)
                 self._profile_of.pop(device_id, None)
         if device_id is None:
             self.states.clear()
@@ -414,27 +419,13 @@ class RuleRunner:
         return self.rules_for_many([device_id]).get(device_id)
 
     def rules_for_many(self, device_ids: list[int]) -> dict[int, DeviceRules | None]:
-        """The devices' effective rules, cached; the expired and missing ones are read together in bulk."""
-        now = time.monotonic()
-        out: dict[int, DeviceRules | None] = {}
-        missing: list[int] = []
-        for device_id in device_ids:
-            hit = self._cache.get(device_id)
-            if hit is not None and hit[0] > now:
-                out[device_id] = hit[1]
-            else:
-                missing.append(device_id)
-        if missing:
-            with self.engine.connect() as conn:
-                found = rule_repo.effective_rules_many(conn, missing)
-            # Entries expire at spread-out times, so that a whole fleet is never re-read at the same moment.
-            expires = time.monotonic() + CACHE_SECONDS * (0.75 + 0.5 * random.random())
-            loaded = {d: DeviceRules(*found[d]) if d in found else None for d in missing}
-            with self._lock:
-                for device_id, value in loaded.items():
-                    self._cache[device_id] = (expires, value)
-            out.update(loaded)
-        return out
+        """The devices' effective rules, cached; the missing ones are read together in bulk."""
+        return self._cache.get_many(device_ids)
+
+    def _load_rules(self, device_ids: list[int]) -> dict[int, DeviceRules | None]:
+        with self.engine.connect() as conn:
+            found = rule_repo.effective_rules_many(conn, device_ids)
+        return {d: DeviceRules(*found[d]) for d in device_ids if d in found}
 
     # --- on the clock ---------------------------------------------------------------------------------------
 

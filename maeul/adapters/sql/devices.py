@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
 from maeul.adapters.mqtt.passwords import mosquitto_password_hash
 from maeul.adapters.sql.accounts import get_tenant
@@ -20,6 +21,7 @@ from maeul.platform.secrets import IssuedToken, issue_token, token_digest
 
 GENERIC_PROFILE = "generic"
 PUBLIC_DEVICE_COLUMNS = [c for c in devices.c if c.name not in ("token_hash", "mqtt_password_hash")]
+_BULK = 500  # keys per query of the bulk lookups
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,15 +287,13 @@ def import_devices(conn: Connection, tenant_id: str, rows: list[DeviceRow]) -> l
     return created
 
 
-def device_context(
-    conn: Connection, *, token: str | None = None, device_id: int | None = None, tenant_id: str | None = None
-) -> DeviceContext | None:
-    """Find a device by its token (HTTP) or by tenant and id (MQTT: the broker authenticated it)."""
+def _contexts_query() -> Select[Any]:
     from maeul.adapters.sql.tables import tenants
 
-    query = select(
+    return select(
         devices.c.id,
         devices.c.tenant_id,
+        devices.c.token_hash,
         device_profiles.c["keys"],
         device_profiles.c.accept_any_numeric,
         device_profiles.c.retention_days.label("profile_retention"),
@@ -304,15 +304,9 @@ def device_context(
             tenants, tenants.c.id == devices.c.tenant_id
         )
     )
-    if token is not None:
-        query = query.where(devices.c.token_hash == token_digest(token))
-    elif device_id is not None and tenant_id is not None:
-        query = query.where(devices.c.id == device_id, devices.c.tenant_id == tenant_id)
-    else:
-        raise ValueError("give a token, or a tenant and a device id")
-    row = conn.execute(query).first()
-    if row is None:
-        return None
+
+
+def _context(row: Any) -> DeviceContext:
     return DeviceContext(
         device_id=row.id,
         tenant_id=row.tenant_id,
@@ -320,3 +314,43 @@ def device_context(
         retention_days=row.profile_retention or row.tenant_retention,
         timezone=row.timezone,
     )
+
+
+def device_context(
+    conn: Connection, *, token: str | None = None, device_id: int | None = None, tenant_id: str | None = None
+) -> DeviceContext | None:
+    """Find a device by its token (HTTP) or by tenant and id (MQTT: the broker authenticated it)."""
+    query = _contexts_query()
+    if token is not None:
+        query = query.where(devices.c.token_hash == token_digest(token))
+    elif device_id is not None and tenant_id is not None:
+        query = query.where(devices.c.id == device_id, devices.c.tenant_id == tenant_id)
+    else:
+        raise ValueError("give a token, or a tenant and a device id")
+    row = conn.execute(query).first()
+    return None if row is None else _context(row)
+
+
+def device_contexts_by_id(conn: Connection, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], DeviceContext]:
+    """:func:`device_context` of many (tenant, device id) pairs in a few queries; unknown pairs are left out."""
+    wanted = set(keys)
+    out: dict[tuple[str, int], DeviceContext] = {}
+    ids = sorted({device_id for _, device_id in wanted})
+    for start in range(0, len(ids), _BULK):
+        for row in conn.execute(_contexts_query().where(devices.c.id.in_(ids[start : start + _BULK]))):
+            key = (row.tenant_id, row.id)
+            if key in wanted:
+                out[key] = _context(row)
+    return out
+
+
+def device_contexts_by_token(conn: Connection, tokens: Sequence[str]) -> dict[str, DeviceContext]:
+    """:func:`device_context` of many device tokens in a few queries; unknown tokens are left out."""
+    by_digest = {token_digest(token): token for token in tokens}
+    digests = sorted(by_digest)
+    out: dict[str, DeviceContext] = {}
+    for start in range(0, len(digests), _BULK):
+        chunk = digests[start : start + _BULK]
+        for row in conn.execute(_contexts_query().where(devices.c.token_hash.in_(chunk))):
+            out[by_digest[row.token_hash]] = _context(row)
+    return out
