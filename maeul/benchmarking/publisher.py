@@ -11,6 +11,10 @@ Two pacings:
   credit (messages consumed + a window); a publisher never goes beyond its share of it. The broker's queue
   therefore stays bounded and never drops QoS 1 messages, and the consumer is never starved.
 - *fixed rate*: ``rate`` messages per second, spread evenly in time (open loop), for latency measurements.
+  The lean client writes the messages due every ``PACED_TICK_S`` (5 ms) in one send, rather than waking for
+  every message and every PUBACK (about two wake-ups a message, a quarter of a core at 3,000 messages/s on a
+  2-core machine, taken from the system being measured). A message is stamped when it is written, so the
+  tick adds nothing to the latency measured; the broker receives small bursts, as it would from many devices.
 
 Each message carries ``"ts"``: the wall-clock millisecond at which it was handed to the client, made strictly
 increasing per device so that no two messages of a device collide in the store. A device sending more than one
@@ -39,6 +43,7 @@ CLIENTS: tuple[Client, ...] = ("lean", "paho")
 
 BURST = 64  # messages published between two turns of the network loop (paho)
 LEAN_BURST = 256  # messages written in one send (lean)
+PACED_TICK_S = 0.005  # fixed rate, lean: the messages due are written every tick
 CONNECT_TIMEOUT_S = 10.0
 DRAIN_TIMEOUT_S = 15.0
 
@@ -339,7 +344,11 @@ class _LeanPublisher:
                 allowed = int((time.time() - started) * spec.rate)
             budget = min(allowed - self.n_sent, spec.inflight - (self.n_sent - self.n_acked), LEAN_BURST)
             if budget <= 0:
-                self._read_acks(0.001)
+                if spec.rate is None:
+                    self._read_acks(0.001)  # closed loop: go on as soon as credit or acknowledgements come
+                else:
+                    time.sleep(PACED_TICK_S)
+                    self._read_acks(0)
                 continue
             packets = []
             for _ in range(budget):
