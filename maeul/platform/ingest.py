@@ -35,6 +35,7 @@ log = logging.getLogger("maeul.ingest")
 
 DEVICE_REFRESH_S = 1.0  # how often the device cache reads again, in bulk, the contexts about to expire
 
+
 class IngestBusy(RuntimeError):
     """The write buffer stayed full; the client should retry later."""
 

@@ -61,7 +61,6 @@ class RefreshingCache(Generic[K, V]):
         self._entries: dict[K, _Entry[V]] = {}
         self._lock = threading.Lock()
         self._generation = 0  # moved on by forget(): a read begun before it must not store what it read
-        self.loads = 0  # keys read from the database, on the spot or ahead of expiry
         self.misses = 0  # keys read on the spot (not cached, or not refreshed in time)
 
     def __len__(self) -> int:
@@ -103,7 +102,6 @@ class RefreshingCache(Generic[K, V]):
         """Keep what was read, unless something was forgotten meanwhile (it may have been read before the change)."""
         now = self._clock()
         with self._lock:
-            self.loads += len(values)
             if generation != self._generation:
                 return
             for key, value in values.items():

@@ -30,9 +30,9 @@ class Source:
         return {k: self.values[k] for k in keys if k in self.values}
 
 
-def make(values: dict[str, int], ttl_s: float = 30.0, keep_idle_s: float = 600.0) -> tuple[
-    RefreshingCache[str, int | None], Source, Clock
-]:
+def make(
+    values: dict[str, int], ttl_s: float = 30.0, keep_idle_s: float = 600.0
+) -> tuple[RefreshingCache[str, int | None], Source, Clock]:
     source, clock = Source(values), Clock()
     # rand() = 0.5: every lifetime is exactly ttl_s
     cache: RefreshingCache[str, int | None] = RefreshingCache(

@@ -316,23 +316,9 @@ def _context(row: Any) -> DeviceContext:
     )
 
 
-def device_context(
-    conn: Connection, *, token: str | None = None, device_id: int | None = None, tenant_id: str | None = None
-) -> DeviceContext | None:
-    """Find a device by its token (HTTP) or by tenant and id (MQTT: the broker authenticated it)."""
-    query = _contexts_query()
-    if token is not None:
-        query = query.where(devices.c.token_hash == token_digest(token))
-    elif device_id is not None and tenant_id is not None:
-        query = query.where(devices.c.id == device_id, devices.c.tenant_id == tenant_id)
-    else:
-        raise ValueError("give a token, or a tenant and a device id")
-    row = conn.execute(query).first()
-    return None if row is None else _context(row)
-
-
 def device_contexts_by_id(conn: Connection, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], DeviceContext]:
-    """:func:`device_context` of many (tenant, device id) pairs in a few queries; unknown pairs are left out."""
+    """What ingestion needs of many devices, by (tenant, device id) (MQTT: the broker authenticated them), in a
+    few queries; unknown pairs are left out."""
     wanted = set(keys)
     out: dict[tuple[str, int], DeviceContext] = {}
     ids = sorted({device_id for _, device_id in wanted})
@@ -345,7 +331,7 @@ def device_contexts_by_id(conn: Connection, keys: Sequence[tuple[str, int]]) -> 
 
 
 def device_contexts_by_token(conn: Connection, tokens: Sequence[str]) -> dict[str, DeviceContext]:
-    """:func:`device_context` of many device tokens in a few queries; unknown tokens are left out."""
+    """What ingestion needs of many devices, by their tokens (HTTP), in a few queries; unknown tokens are left out."""
     by_digest = {token_digest(token): token for token in tokens}
     digests = sorted(by_digest)
     out: dict[str, DeviceContext] = {}
