@@ -96,6 +96,7 @@ ROWS: list[tuple[str, str, Callable[[object], str]]] = [
     ("misses / 놓침", "misses", str),
     ("mean time to detect / 평균 탐지 시간", "mean_time_to_detect_h", _hours),
     ("median time to detect / 중앙값", "median_time_to_detect_h", _hours),
+    ("ideal on the same clues, mean / 같은 단서의 이상적 탐지, 평균", "ideal_mean_time_to_detect_h", _hours),
     ("device alerts (not detections)", "device_alerts", str),
 ]
 BOUND_PREFIX = "lower_bound_"  # the JSON's best possible time to detect of the same run's injections
@@ -104,7 +105,8 @@ BOUND_PREFIX = "lower_bound_"  # the JSON's best possible time to detect of the 
 def _table(report: ReplayReport, title: str) -> Table:
     """Each run beside its best possible time to detect: the time from each injected collapse to the resident's
     next real sign of life, which no detector without false alarms can beat (``lower_bound_…`` in the JSON; the
-    two runs inject at their own times, so each has its own)."""
+    two runs inject at their own times, so each has its own); and the ideal detector on the same clues, with
+    hindsight (``replay_ideal.py``)."""
     table = Table(title=title)
     table.add_column("")
     for name in ("학습 모델 / learned", "고정 단계 / fixed tiers"):

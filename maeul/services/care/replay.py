@@ -11,6 +11,7 @@
 4. The same replay with the fixed tiers only (``learned=False``) is the baseline.
 5. A lower bound on the time to detect: from each collapse to the resident's next real sign of life in the
    unmodified stream (until then the two streams look alike, so no detector quiet on the real one is faster).
+6. The ideal detector on the detector's own clues, with hindsight (``replay_ideal.py``): how far the clues go.
 
 Device-health alerts are counted apart and are never detections. Label rows are never shown to the detector.
 """
@@ -28,6 +29,7 @@ from maeul.services.care.detection.config import HomeConfig
 from maeul.services.care.detection.detector import Detector
 from maeul.services.care.detection.events import DAY_S, Event, from_local_seconds
 from maeul.services.care.detection.events_csv import parse_events
+from maeul.services.care.replay_ideal import LongestSilences
 
 HORIZON_S = 48 * 3600
 AWAY_LABEL = "label:away"
@@ -43,6 +45,7 @@ class Injection:
     context: str | None
     detected_after_s: float | None  # None: missed
     next_sign_s: float | None = None  # the resident's next real sign of life after t (unmodified stream)
+    ideal_s: float | None = None  # the ideal detector's time to detect (replay_ideal.py); None: not within 48 h
 
 
 @dataclass(slots=True)
@@ -81,9 +84,12 @@ def _lower_bound(injections: Sequence[Injection]) -> dict[str, object]:
     times = [(i.next_sign_s if i.next_sign_s is not None else HORIZON_S) / 3600 for i in injections]
     if not times:
         return {}
+    ideal = [(i.ideal_s if i.ideal_s is not None else HORIZON_S) / 3600 for i in injections]
     return {
         "lower_bound_mean_time_to_detect_h": round(statistics.fmean(times), 3),
         "lower_bound_median_time_to_detect_h": round(statistics.median(times), 3),
+        "ideal_mean_time_to_detect_h": round(statistics.fmean(ideal), 3),
+        "ideal_median_time_to_detect_h": round(statistics.median(ideal), 3),
     }
 
 
@@ -99,6 +105,7 @@ def _by_context(injections: Sequence[Injection]) -> dict[str, object]:
             "injected": len(items),
             "misses": len(items) - len(times),
             "mean_time_to_detect_h": round(statistics.fmean(times), 3) if times else None,
+            **{k: v for k, v in _lower_bound(items).items() if k.endswith("mean_time_to_detect_h")},
         }
     return out
 
@@ -166,7 +173,9 @@ def replay_run(
     run = Run(days, 0, 0)
     forks = sorted(inject_at)
     fork_i, event_i = 0, 0
-    signs = _signs_of_life(sensor_events, config) if forks else []
+    lived = _signs_of_life(sensor_events, config) if forks else []
+    signs = [t for t, _ in lived]
+    ideal = LongestSilences.of(lived, learn_end)
     person_open, device_open = False, False
     open_since = 0.0
     now = start
@@ -180,7 +189,10 @@ def replay_run(
             _collapse(fork, t)
             later = bisect.bisect_right(signs, t)
             next_sign = signs[later] - t if later < len(signs) and signs[later] - t <= HORIZON_S else None
-            run.injections.append(Injection(t, fork.context, _detect(fork, t, tick_s), next_sign))
+            best = None
+            if fork.context is not None and fork.last_activity is not None:
+                best = ideal.detect(fork.context, fork.last_activity, t, HORIZON_S, tick_s)
+            run.injections.append(Injection(t, fork.context, _detect(fork, t, tick_s), next_sign, best))
             fork_i += 1
         while event_i < len(sensor_events) and sensor_events[event_i].t <= now:
             detector.observe(sensor_events[event_i])
@@ -207,15 +219,15 @@ def replay_run(
     return run
 
 
-def _signs_of_life(events: Sequence[Event], config: HomeConfig) -> list[float]:
-    """The times of the signs of life the detector counts in the unmodified stream."""
+def _signs_of_life(events: Sequence[Event], config: HomeConfig) -> list[tuple[float, str]]:
+    """The signs of life the detector counts in the unmodified stream, each with the context it leaves."""
     detector = Detector(replace(config, learned=False))
-    out: list[float] = []
+    out: list[tuple[float, str]] = []
     for e in events:
         before = detector.last_activity
         detector.observe(e)
-        if detector.last_activity is not None and detector.last_activity != before:
-            out.append(detector.last_activity)
+        if detector.last_activity is not None and detector.last_activity != before and detector.context is not None:
+            out.append((detector.last_activity, detector.context))
     return out
 
 

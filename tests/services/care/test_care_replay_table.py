@@ -23,6 +23,7 @@ def _run(mean: float, median: float, bound_mean: float, bound_median: float) -> 
         "device_alerts": 2,
         "lower_bound_mean_time_to_detect_h": bound_mean,
         "lower_bound_median_time_to_detect_h": bound_median,
+        "ideal_mean_time_to_detect_h": bound_mean + 0.5,
     }
 
 
@@ -43,6 +44,7 @@ def test_each_run_is_shown_beside_its_best_possible_time() -> None:
     assert rows["mean time to detect / 평균 탐지 시간"] == ["3 h 30 min", "2 h 12 min", "9 h 00 min", "2 h 24 min"]
     assert rows["median time to detect / 중앙값"] == ["2 h 15 min", "1 h 30 min", "8 h 30 min", "1 h 45 min"]
     assert rows["misses / 놓침"] == ["0", "", "0", ""]  # no bound but for the times
+    assert rows["ideal on the same clues, mean / 같은 단서의 이상적 탐지, 평균"] == ["2 h 42 min", "", "2 h 54 min", ""]
     assert [c.split(" / ")[-1] for c in rows[""]] == ["learned", "best possible", "fixed tiers", "best possible"]
 
 
