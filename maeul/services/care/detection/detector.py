@@ -27,6 +27,8 @@ from maeul.services.care.detection.text import at, hours_en, hours_ko, where
 
 PERIODIC_KINDS = frozenset({"temperature", "humidity", "illuminance", "heartbeat", "battery"})
 IMMEDIATE_KINDS = frozenset({"smoke", "gas"})
+TIMED_ENDS = frozenset({"motion", "flush", "power"})
+"""Kinds whose "off" is the device's own timing (no more motion, the flush over, the appliance's cycle done)."""
 AWAY_MODE = "away_mode"
 STATE_VERSION = 1
 
@@ -140,6 +142,8 @@ class Detector:
         return None if state is None else state.room
 
     def _context_after(self, event: Event) -> str:
+        if event.value < 0.5 and event.kind in TIMED_ENDS and self.context is not None:
+            return self.context  # a sensor timing out says nothing of where the person is now
         if event.kind == "door":
             return OUT
         if event.kind == "pressure" and event.value >= 0.5:

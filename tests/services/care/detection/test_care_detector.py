@@ -186,3 +186,52 @@ def test_bad_config_is_refused_in_both_languages(data: object) -> None:
 def test_bad_state_is_refused(data: object) -> None:
     with pytest.raises(ValueError):
         Detector.from_json(data)
+
+
+@pytest.mark.parametrize(
+    ("events", "context"),
+    [
+        # sat down in the living room while the bathroom's motion sensor was still timing out
+        (
+            [
+                Event(T0, "pir-bath", "Bathroom", "motion", 1),
+                Event(T0 + timedelta(seconds=20), "seat", "Living", "pressure", 1),
+                Event(T0 + timedelta(seconds=40), "pir-bath", "Bathroom", "motion", 0),
+            ],
+            "rest:seat",
+        ),
+        # went out; the hall's motion sensor turned off after the door closed
+        (
+            [
+                Event(T0, "pir-hall", "Entrance", "motion", 1),
+                Event(T0 + timedelta(seconds=5), "door", "Entrance", "door", 1),
+                Event(T0 + timedelta(seconds=60), "pir-hall", "Entrance", "motion", 0),
+            ],
+            "out",
+        ),
+        # the microwave's cycle ended while the person was at the bathroom basin
+        (
+            [
+                Event(T0, "microwave", "Kitchen", "power", 1),
+                Event(T0 + timedelta(seconds=30), "basin", "Bathroom", "motion", 1),
+                Event(T0 + timedelta(seconds=90), "microwave", "Kitchen", "power", 0),
+            ],
+            "room:Bathroom",
+        ),
+        # closing the fridge is the person's own act: they are in the kitchen
+        (
+            [
+                Event(T0, "seat", "Living", "pressure", 1),
+                Event(T0 + timedelta(seconds=30), "fridge", "Kitchen", "contact", 1),
+                Event(T0 + timedelta(seconds=40), "fridge", "Kitchen", "contact", 0),
+            ],
+            "room:Kitchen",
+        ),
+        # the first event of all is a motion sensor turning off: its room is all there is to go by
+        ([Event(T0, "pir-bath", "Bathroom", "motion", 0)], "room:Bathroom"),
+    ],
+)
+def test_a_sensor_timing_out_does_not_move_the_person(events: list[Event], context: str) -> None:
+    detector = _fed(events)
+    assert detector.context == context
+    assert detector.last_activity == _t(events[-1].ts)  # still a sign of life
