@@ -40,6 +40,12 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def ordonez_data() -> Path:
+    """../shared/data/ordonez-adl: the two real homes of the care detection's measurement."""
+    return shared_path("data", "ordonez-adl")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each test using this runs twice: on SQLite and on PostgreSQL."""

@@ -71,18 +71,9 @@ def test_cli_reports_a_bad_file_with_its_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "line 2" in result.output
 
 
-ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"
-
-
 @pytest.fixture(scope="module")
-def ordonez(request: pytest.FixtureRequest) -> Path:
-    """../shared/data/ordonez-adl through tests/conftest.py's ``shared_path`` (fails in CI when missing)."""
-    for plugin in request.config.pluginmanager.get_plugins():
-        module_file = getattr(plugin, "__file__", None)
-        if module_file and Path(module_file).resolve() == ROOT_CONFTEST:
-            path: Path = plugin.shared_path("data", "ordonez-adl")
-            return path
-    raise RuntimeError(f"{ROOT_CONFTEST} is not loaded")
+def ordonez(ordonez_data: Path) -> Path:
+    return ordonez_data
 
 
 @pytest.mark.parametrize(("home", "rows", "away"), [("A", 846, 28), ("B", 4744, 76)])

@@ -1,0 +1,31 @@
+"""benchmarks/care_replay.py converts a real home, replays it and prints and stores its figures beside the goal
+(no timing asserted)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import orjson
+from typer.testing import CliRunner
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "care_replay.py"
+
+
+def test_one_home_one_seed_beside_the_goal(tmp_path: Path, ordonez_data: Path) -> None:
+    spec = importlib.util.spec_from_file_location("care_replay_bench", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "care.json"
+    args = ["--data", str(ordonez_data), "--homes", "A", "--seeds", "1", "--inject", "3", "--many", "0"]
+    args += ["--json", str(out)]
+    result = CliRunner().invoke(module.app, args)
+    assert result.exit_code == 0, result.output
+    assert "A learned" in result.output and "fixed 8/12/24 h" in result.output
+    figures = orjson.loads(out.read_bytes())
+    assert figures["goal"]["mean_time_to_detect_h"] == 3.0
+    (run,) = figures["runs"]
+    assert run["home"] == "A" and run["learned"]["injected"] == 3
+    for key in ("ideal_mean_time_to_detect_h", "lower_bound_mean_time_to_detect_h", "false_alarms"):
+        assert key in run["learned"] and key in run["fixed"]
