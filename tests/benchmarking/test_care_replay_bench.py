@@ -29,3 +29,20 @@ def test_one_home_one_seed_beside_the_goal(tmp_path: Path, ordonez_data: Path) -
     assert run["home"] == "A" and run["learned"]["injected"] == 3
     for key in ("ideal_mean_time_to_detect_h", "lower_bound_mean_time_to_detect_h", "false_alarms"):
         assert key in run["learned"] and key in run["fixed"]
+
+
+def test_the_margin_calibration_prints_the_model_beside_a_home(tmp_path: Path, ordonez_data: Path) -> None:
+    from maeul.services.care.ordonez import convert_file
+
+    script = SCRIPT.with_name("care_tail_calibration.py")
+    spec = importlib.util.spec_from_file_location("care_tail_calibration_bench", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    csv_path = tmp_path / "ordonez-A.csv"
+    convert_file(ordonez_data / "OrdonezA_Sensors.txt", ordonez_data / "OrdonezA_ADLs.txt", csv_path)
+    ratios = module.excess_ratios(module.day_values(csv_path, module.HomeConfig()), 3600.0, 3)
+    assert ratios and all(r > 0 for r in ratios)
+    result = CliRunner().invoke(module.app, [str(csv_path)])
+    assert result.exit_code == 0, result.output
+    assert "model" in result.output and "ordonez-A.csv" in result.output
