@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from maeul.services.care.cli import _hours
 from maeul.services.care.ordonez import convert_file
 from maeul.services.care.replay import load_events, replay
 
@@ -32,13 +33,6 @@ PUBLISHED = "Wilhelm & Wahl, Sensors 24:6583 (2024): 5 h 23 min, 0.09 false alar
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 console = Console(stderr=True)
-
-
-def _hours(value: object) -> str:
-    if not isinstance(value, int | float):
-        return "-"
-    minutes = round(float(value) * 60)
-    return f"{minutes // 60} h {minutes % 60:02d}"
 
 
 def _meets(run: dict[str, object]) -> bool:
