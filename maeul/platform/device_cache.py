@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import Engine
 
 from maeul.adapters.sql.devices import DeviceContext, device_contexts_by_id, device_contexts_by_token
+from maeul.platform.periodic import Periodic
 from maeul.platform.refreshing_cache import REFRESH_AHEAD_S, RefreshingCache
 
 DeviceKey = tuple[str, int]  # (tenant id, device id)
+REFRESH_S = 1.0  # how often the background job reads again, in bulk, the contexts about to expire
+log = logging.getLogger("maeul.ingest.devices")
 
 
 class DeviceCache:
-    """Two :class:`RefreshingCache` of device contexts; changes made in this process are forgotten at once."""
+    """Two :class:`RefreshingCache` of device contexts; changes made in this process are forgotten at once.
+
+    :meth:`start` runs the job that reads the contexts about to expire again (every ``REFRESH_S``); :meth:`stop`
+    ends it. Without it the cache still works, reading each expired context on the spot."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._by_token: RefreshingCache[str, DeviceContext | None] = RefreshingCache(self._load_tokens, None)
         self._by_id: RefreshingCache[DeviceKey, DeviceContext | None] = RefreshingCache(self._load_ids, None)
         self.on_invalidate: list[Callable[[int | None], None]] = []  # e.g. receiver processes' own caches
+        self._refresh = Periodic("maeul-device-refresh", self.refresh_due, REFRESH_S, log=log)
+
+    def start(self) -> None:
+        self._refresh.start()
+
+    def stop(self) -> None:
+        self._refresh.stop()
 
     def _load_tokens(self, tokens: list[str]) -> dict[str, DeviceContext | None]:
         with self.engine.connect() as conn:

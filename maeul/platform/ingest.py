@@ -25,15 +25,12 @@ from maeul.core.readings import Reading, Rejection
 from maeul.platform.clock import now_ms
 from maeul.platform.device_cache import DeviceCache
 from maeul.platform.metrics import Metrics
-from maeul.platform.periodic import Periodic
 from maeul.platform.row_budget import RowBudget
 from maeul.platform.settings import Settings
 from maeul.platform.transaction_writes import TransactionHook, TransactionWrites, split_urgent
 from maeul.platform.write_queue import WriteQueue
 
 log = logging.getLogger("maeul.ingest")
-
-DEVICE_REFRESH_S = 1.0  # how often the device cache reads again, in bulk, the contexts about to expire
 
 
 class IngestBusy(RuntimeError):
@@ -109,7 +106,6 @@ class IngestService:
         self.metrics = metrics
         self.store = store
         self.devices = DeviceCache(engine)
-        self._refresh = Periodic("maeul-device-refresh", self.devices.refresh_due, DEVICE_REFRESH_S, log=log)
         self.budget = RowBudget(settings.ingest_queue_rows)
         postgres = engine.dialect.name == "postgresql"
         self._queue: WriteQueue[_Pending] = WriteQueue(settings.ingest_batch_rows, lambda: PreparedWrite(postgres))
@@ -126,7 +122,7 @@ class IngestService:
         self._queue.reopen()
         self._thread = threading.Thread(target=self._run, name="maeul-ingest-writer", daemon=True)
         self._thread.start()
-        self._refresh.start()
+        self.devices.start()
 
     @property
     def running(self) -> bool:
@@ -139,7 +135,7 @@ class IngestService:
         self._queue.close()
         self._thread.join()
         self._thread = None
-        self._refresh.stop()
+        self.devices.stop()
 
     # --- producers ----------------------------------------------------------------------------------------
 

@@ -30,9 +30,8 @@ from maeul.adapters.mqtt.subscriber import MqttIngestClient, MqttStartError
 from maeul.adapters.sql.engine import make_engine
 from maeul.platform.device_cache import DeviceCache
 from maeul.platform.gc_tuning import tune_for_ingest
-from maeul.platform.ingest import DEVICE_REFRESH_S, prepare_message
+from maeul.platform.ingest import prepare_message
 from maeul.platform.logs import configure_logging
-from maeul.platform.periodic import Periodic
 from maeul.platform.settings import Settings
 
 log = logging.getLogger("maeul.ingest.receiver")
@@ -187,8 +186,7 @@ def run_receiver(settings: Settings, index: int, conn: Connection) -> None:
         engine.dispose()
         return
     tune_for_ingest()
-    refresh = Periodic("maeul-device-refresh", sink.devices.refresh_due, DEVICE_REFRESH_S, log=log)
-    refresh.start()
+    sink.devices.start()
     sink.outbox.put((SUBSCRIBED, True))
     stopped = threading.Event()
     watcher = threading.Thread(target=_watch_subscription, args=(client, sink, stopped), daemon=True)
@@ -217,7 +215,7 @@ def run_receiver(settings: Settings, index: int, conn: Connection) -> None:
     if not sink.idle:
         log.warning("receiver %s: stopping with messages not yet stored; the broker redelivers them", client_id)
     stopped.set()
-    refresh.stop()
+    sink.devices.stop()
     client.stop()
     sink.outbox.put(None)
     sender.join(timeout=5.0)

@@ -3,6 +3,7 @@ and the background refresh reading ahead of expiry so that lookups do not query.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,3 +77,12 @@ def test_the_refresh_reads_ahead_so_lookups_do_not_query(engine: Engine) -> None
     assert all(cache.by_id("namyangju", d) is not None for d in ids[1:])
     assert cache.misses == 5
     assert cache.refresh_due(ahead_s=0.0) == 0  # nothing expires now
+
+
+def test_the_cache_runs_and_stops_its_own_refresh_job(engine: Engine) -> None:
+    cache = DeviceCache(engine)
+    cache.start()
+    assert "maeul-device-refresh" in {t.name for t in threading.enumerate()}
+    cache.stop()
+    assert "maeul-device-refresh" not in {t.name for t in threading.enumerate()}
+    cache.stop()  # stopping twice is harmless
