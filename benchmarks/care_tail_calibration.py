@@ -23,8 +23,7 @@ from rich.table import Table
 
 from maeul.services.care.detection.config import HomeConfig
 from maeul.services.care.detection.detector import Detector
-from maeul.services.care.detection.events import DAY_S
-from maeul.services.care.detection.routine import MAX_LEARNED_S, OUT, parent
+from maeul.services.care.detection.routine import MAX_LEARNED_S, OUT, ContextStats, covered_bins, parent
 from maeul.services.care.replay import load_events
 
 QUANTILES = (0.5, 0.9, 0.99, 1.0)
@@ -43,34 +42,25 @@ def day_values(path: Path, cfg: HomeConfig) -> dict[tuple[str, int], dict[int, f
         end = detector.last_activity
         if end == before or before is None or end is None or context is None or context == OUT:
             continue
-        stop = min(end, before + MAX_LEARNED_S)
-        edge = (before // cfg.bin_s) * cfg.bin_s
-        while edge < stop:
-            elapsed = min(stop, edge + cfg.bin_s) - before
-            index, day = int((edge % DAY_S) // cfg.bin_s), int(edge // DAY_S)
+        for index, day, elapsed in covered_bins(before, min(end, before + MAX_LEARNED_S), cfg.bin_s):
             for name in (context, parent(context)):
                 if name is not None:
                     days = values.setdefault((name, index), {})
                     days[day] = max(days.get(day, 0.0), elapsed)
-            edge += cfg.bin_s
     return values
 
 
 def excess_ratios(values: dict[tuple[str, int], dict[int, float]], prior_s: float, first: int) -> list[float]:
-    """For every new longest set from the ``first``-th day on: its excess over the old longest / the spread."""
+    """For every new longest set from the ``first``-th day on: its excess over the old longest / the spread of the
+    days before it (the routine's own per-bin statistics, one bin at a time)."""
     ratios: list[float] = []
     for days in values.values():
-        seq = [days[d] for d in sorted(days)]
-        for j in range(first, len(seq)):
-            seen = seq[:j]
-            longest = max(seen)
-            if seq[j] <= longest:
-                continue
-            k = len(seen)
-            mean = sum(seen) / k
-            variance = max(0.0, sum(v * v for v in seen) / k - mean * mean)
-            spread = math.sqrt((k * variance + prior_s * prior_s) / (k + 1))
-            ratios.append((seq[j] - longest) / spread)
+        seen = ContextStats.empty(1)
+        for day in sorted(days):
+            value = days[day]
+            if seen.count[0] >= first and value > seen.longest[0]:
+                ratios.append((value - seen.longest[0]) / seen.spread(0, prior_s))
+            seen.add(0, day, value)
     return ratios
 
 

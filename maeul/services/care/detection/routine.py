@@ -19,6 +19,7 @@ that hour: a morning without getting up is noticed soon after the usual time.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from maeul.services.care.detection.config import HomeConfig
@@ -31,6 +32,15 @@ MAX_LEARNED_S = 2 * DAY_S  # a silence longer than this teaches nothing more
 
 REST = "rest"
 _ARRAYS: tuple[tuple[str, float], ...] = (("last_day", -1), ("day_value", 0.0), ("total", 0.0), ("total_sq", 0.0))
+
+
+def covered_bins(start: float, end: float, bin_s: int) -> Iterator[tuple[int, int, float]]:
+    """The time-of-day bins a silence from ``start`` to ``end`` covers, in order: (bin, day, the silence's length
+    at the bin's end, or at its own end in its last bin)."""
+    edge = (start // bin_s) * bin_s  # start of the bin holding ``start``
+    while edge < end:
+        yield int((edge % DAY_S) // bin_s), int(edge // DAY_S), min(end, edge + bin_s) - start
+        edge += bin_s
 
 
 def parent(context: str) -> str | None:
@@ -131,19 +141,12 @@ class Routine:
         pooled = parent(context)
         if pooled is not None:
             chain.append(pooled)
-        b = cfg.bin_s
-        edge = (start // b) * b  # start of the bin holding ``start``
-        while edge < end:
-            upto = min(end, edge + b)
-            index = int((edge % DAY_S) // b)
-            elapsed = upto - start
-            day = int(edge // DAY_S)
+        for index, day, elapsed in covered_bins(start, end, cfg.bin_s):
             for name in chain:
                 stats = self.contexts.get(name)
                 if stats is None:
                     stats = self.contexts[name] = ContextStats.empty(cfg.bins)
                 stats.add(index, day, elapsed)
-            edge += b
 
     def _window(self, stats: ContextStats, t: float, cfg: HomeConfig) -> tuple[float, int]:
         centre = int((t % DAY_S) // cfg.bin_s)
