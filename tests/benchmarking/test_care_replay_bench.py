@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import orjson
 from typer.testing import CliRunner
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "care_replay.py"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
-def test_one_home_one_seed_beside_the_goal(tmp_path: Path, ordonez_data: Path) -> None:
-    spec = importlib.util.spec_from_file_location("care_replay_bench", SCRIPT)
+def _script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"{name}_bench", BENCHMARKS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_one_home_one_seed_beside_the_goal(tmp_path: Path, ordonez_data: Path) -> None:
+    module = _script("care_replay")
     out = tmp_path / "care.json"
     args = ["--data", str(ordonez_data), "--homes", "A", "--seeds", "1", "--inject", "3", "--many", "0"]
     args += ["--json", str(out)]
@@ -34,11 +40,7 @@ def test_one_home_one_seed_beside_the_goal(tmp_path: Path, ordonez_data: Path) -
 def test_the_margin_calibration_prints_the_model_beside_a_home(tmp_path: Path, ordonez_data: Path) -> None:
     from maeul.services.care.ordonez import convert_file
 
-    script = SCRIPT.with_name("care_tail_calibration.py")
-    spec = importlib.util.spec_from_file_location("care_tail_calibration_bench", script)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("care_tail_calibration")
     csv_path = tmp_path / "ordonez-A.csv"
     convert_file(ordonez_data / "OrdonezA_Sensors.txt", ordonez_data / "OrdonezA_ADLs.txt", csv_path)
     ratios = module.excess_ratios(module.day_values(csv_path, module.HomeConfig()), 3600.0, 3)
