@@ -73,14 +73,16 @@ class Run:
             "max_time_to_detect_h": round(max(times), 3) if times else None,
             "device_alerts": self.device_alerts,
             "by_context": _by_context(self.injections),
-            **_lower_bound(self.injections),
+            **_references(self.injections),
         }
 
 
-def _lower_bound(injections: Sequence[Injection]) -> dict[str, object]:
-    """Until the resident's next real sign of life the collapsed stream looks like the unmodified one, so a
-    detector that raises nothing on the unmodified stream cannot detect a collapse sooner: the time to that
-    sign of life bounds the time to detect from below (a stream without one counts the 48 h horizon)."""
+def _references(injections: Sequence[Injection]) -> dict[str, object]:
+    """The two references beside the time to detect (none found within 48 h counts the horizon).
+
+    The lower bound: until the resident's next real sign of life the collapsed stream looks like the unmodified
+    one, so a detector that raises nothing on the unmodified stream cannot detect a collapse sooner. The ideal:
+    the ideal detector on the detector's own clues, with hindsight (``replay_ideal.py``)."""
     times = [(i.next_sign_s if i.next_sign_s is not None else HORIZON_S) / 3600 for i in injections]
     if not times:
         return {}
@@ -105,7 +107,7 @@ def _by_context(injections: Sequence[Injection]) -> dict[str, object]:
             "injected": len(items),
             "misses": len(items) - len(times),
             "mean_time_to_detect_h": round(statistics.fmean(times), 3) if times else None,
-            **{k: v for k, v in _lower_bound(items).items() if k.endswith("mean_time_to_detect_h")},
+            **{k: v for k, v in _references(items).items() if k.endswith("mean_time_to_detect_h")},
         }
     return out
 
